@@ -1,0 +1,27 @@
+# Two commands on a fresh clone: `make run` and `make test`. Both set up first (make setup).
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: setup run test lint bench lock clean
+
+setup:  ## venv, pinned install, spaCy pipeline, model training: only what is missing or stale
+	@bash scripts/setup.sh
+
+run: setup  ## the whole service on SQLite: web chat on http://localhost:$${PORT:-5005}/
+	@$(PY) -m bot serve
+
+test: setup  ## the full suite: data validation, story tests, pytest (SQLite and PostgreSQL, browser)
+	@bash scripts/test.sh
+
+lint: setup
+	@.venv/bin/ruff check bot actions tests bench
+
+bench: setup  ## per-turn latency and throughput against a running server (see README)
+	@$(PY) bench/conversations.py
+
+lock:  ## re-resolve requirements.in into requirements.lock (needs network access to PyPI)
+	@rm -rf .venv-lock && python3.10 -m venv .venv-lock && .venv-lock/bin/pip install -q -r requirements.in \
+	  && .venv-lock/bin/pip freeze > requirements.lock && rm -rf .venv-lock
+
+clean:
+	rm -rf .venv build models var

@@ -1,0 +1,1 @@
+"""OCSEA support and signposting bot: channels, triage, contact log, CLI."""

@@ -1,0 +1,109 @@
+"""Command line: `python -m bot serve | actions | triage | purge | check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def latest_model() -> str:
+    """The model `make setup` trained for the current inputs (models/current points at it)."""
+    pointer = PROJECT_ROOT / "models" / "current"
+    if pointer.exists():
+        return str(PROJECT_ROOT / "models" / pointer.read_text().strip())
+    models = sorted((PROJECT_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("No trained model: run `make setup` first.")
+    return str(models[-1])
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    """JSON lines in, one JSON line out per input, in order; the model is loaded once."""
+    from rasa.core.agent import Agent
+
+    from bot.triage import triage
+
+    agent = Agent.load(args.model or latest_model())
+    loop = asyncio.new_event_loop()
+    out = sys.stdout
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text = record["text"] if isinstance(record, dict) else None
+            if not isinstance(text, str):
+                raise ValueError
+        except (ValueError, KeyError):
+            out.write(json.dumps({"error": f"line {number}: expected {{\"text\": \"...\"}}"}) + "\n")
+            continue
+        parse_data = loop.run_until_complete(agent.parse_message(text))
+        out.write(json.dumps(triage(parse_data).as_cli_dict(), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.retention import purge
+
+    removed = purge(args.days)
+    print(f"Deleted {removed} conversation events older than the retention period.")
+    return 0
+
+
+def cmd_check(_: argparse.Namespace) -> int:
+    from bot.locales import catalog
+
+    problems = catalog().problems()
+    for problem in problems:
+        print(problem)
+    print("locales: OK" if not problems else f"locales: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the web chat, REST webhook and action server")
+    serve.add_argument("--model", help="model archive (default: the one `make setup` trained)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    sub.add_parser("actions", help="run only the rasa_sdk action server (127.0.0.1:ACTION_PORT)")
+    tri = sub.add_parser("triage", help="JSON lines {\"text\": ...} on stdin -> triage JSON lines")
+    tri.add_argument("--model")
+    purge = sub.add_parser("purge", help="delete conversation events older than RETENTION_DAYS")
+    purge.add_argument("--days", type=int, default=None)
+    sub.add_parser("check", help="check that every text in locales/ renders")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if os.environ.get("LOG_LEVEL", "INFO").upper() == "DEBUG":
+        logging.warning("LOG_LEVEL=DEBUG: Rasa's debug logs contain message text; never use it in production.")
+    else:
+        for noisy in ("rasa", "sanic", "tensorflow", "absl", "engineio", "socketio", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    if args.command == "serve":
+        from bot.server import serve
+
+        serve(args.model or latest_model(), args.host)
+        return 0
+    if args.command == "actions":
+        from bot.server import run_action_server
+
+        run_action_server()
+        return 0
+    return {"triage": cmd_triage, "purge": cmd_purge, "check": cmd_check}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

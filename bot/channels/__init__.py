@@ -1,0 +1,1 @@
+"""Input channels: what reaches Rasa from a child, and how replies go back."""

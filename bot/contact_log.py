@@ -1,0 +1,239 @@
+"""The anonymised contact log: one record per conversation session, for helpline statistics.
+
+It holds no message text, no names and no raw ids: a random contact id, the keyed hash of the
+channel user, the start time rounded to the hour, taxonomy codes and attributes. SQLite by
+default, PostgreSQL through DATABASE_URL; queries are written in SQLAlchemy 2.0 style.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TypeVar
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.settings import get_settings
+from bot.triage import RISK_ORDER
+
+log = logging.getLogger(__name__)
+metadata = MetaData()
+
+OUTCOME_ORDER = ("abandoned", "info_given", "signposted", "referred", "counselled", "handed_off", "emergency_referral")
+ATTRIBUTES = ("caller", "perpetrator", "platform", "time_since_event", "told_anyone")
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_hash", String(64), nullable=False, index=True),
+    Column("started_hour", DateTime(timezone=False), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("language", String(8), nullable=False, default="unknown"),
+    Column("country", String(8), nullable=False, default="unknown"),
+    Column("age_band", String(16), nullable=False, default="unknown"),
+    Column("caller", String(16), nullable=False, default="self"),
+    Column("perpetrator", String(16), nullable=False, default="unknown"),
+    Column("platform", String(16), nullable=False, default="unknown"),
+    Column("time_since_event", String(16), nullable=False, default="unknown"),
+    Column("told_anyone", String(16), nullable=False, default="unknown"),
+    Column("highest_risk", String(8), nullable=False, default="none"),
+    Column("human_requested", Boolean, nullable=False, default=False),
+    Column("quick_exit", Boolean, nullable=False, default=False),
+    Column("outcome", String(24), nullable=False, default="abandoned"),
+)
+
+contact_categories = Table(
+    "contact_categories",
+    metadata,
+    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("setting", String(8), nullable=True),
+)
+
+handoff_requests = Table(
+    "handoff_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("conversation", String(64), nullable=False, index=True),
+    Column("priority", Integer, nullable=False),  # 0 urgent, 1 high, 2 normal: lower goes first
+    Column("status", String(16), nullable=False, default="waiting"),
+    Column("requested_at", DateTime(timezone=False), nullable=False),
+)
+
+
+@dataclass
+class ContactUpdate:
+    """What one bot turn learnt about a contact; merged into the stored record."""
+
+    contact_id: str
+    user_hash: str
+    channel: str
+    language: str | None = None
+    country: str | None = None
+    age_band: str | None = None
+    categories: dict[str, str | None] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    risk: str = "none"
+    human_requested: bool = False
+    outcome: str | None = None
+    quick_exit: bool = False
+
+
+def hour_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+
+
+@lru_cache(maxsize=4)
+def engine(url: str | None = None) -> Engine:
+    """One engine (connection pool) per database URL per process; tables created on first use."""
+    url = url or get_settings().database_url
+    if url.startswith("sqlite:///"):
+        get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    eng = create_engine(url, future=True, pool_pre_ping=True)
+    metadata.create_all(eng)
+    return eng
+
+
+T = TypeVar("T")
+
+
+def with_retry(work: Callable[[Connection], T], url: str | None = None, attempts: int = 5) -> T:
+    """Run `work` in one transaction, retrying while the database restarts (about 10 s)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine(url).begin() as conn:
+                return work(conn)
+        except (OperationalError, DBAPIError) as exc:
+            if attempt == attempts or not getattr(exc, "connection_invalidated", True):
+                raise
+            log.warning("database unavailable (attempt %d/%d), retrying", attempt, attempts)
+            time.sleep(0.5 * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def _merge_setting(old: str | None, new: str | None) -> str | None:
+    if old in (None, "unknown") or old == new:
+        return new if new is not None else old
+    if new in (None, "unknown"):
+        return old
+    return "both"
+
+
+def record_turn(change: ContactUpdate, url: str | None = None) -> None:
+    """Merge one turn into the contact record: categories add up, risk and outcome only rise."""
+
+    def work(conn: Connection) -> None:
+        row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().first()
+        if row is None:
+            conn.execute(
+                contacts.insert().values(
+                    id=change.contact_id, user_hash=change.user_hash, started_hour=hour_now(),
+                    channel=change.channel,
+                )
+            )
+            row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().one()
+        values: dict[str, object] = {}
+        for name in ("language", "country", "age_band"):
+            value = getattr(change, name)
+            if value and value != row[name]:
+                values[name] = value
+        for name in ATTRIBUTES:
+            value = change.attributes.get(name)
+            if value and row[name] in ("unknown", "self") and value != row[name]:
+                values[name] = value
+        if RISK_ORDER.index(change.risk) > RISK_ORDER.index(row["highest_risk"]):
+            values["highest_risk"] = change.risk
+        if change.human_requested and not row["human_requested"]:
+            values["human_requested"] = True
+        if change.quick_exit and not row["quick_exit"]:
+            values["quick_exit"] = True
+        if change.outcome and OUTCOME_ORDER.index(change.outcome) > OUTCOME_ORDER.index(row["outcome"]):
+            values["outcome"] = change.outcome
+        if values:
+            conn.execute(update(contacts).where(contacts.c.id == change.contact_id).values(**values))
+        if change.categories:
+            existing = dict(
+                conn.execute(
+                    select(contact_categories.c.code, contact_categories.c.setting).where(
+                        contact_categories.c.contact_id == change.contact_id
+                    )
+                ).all()
+            )
+            for code, setting in change.categories.items():
+                if code not in existing:
+                    conn.execute(contact_categories.insert().values(contact_id=change.contact_id, code=code, setting=setting))
+                elif _merge_setting(existing[code], setting) != existing[code]:
+                    conn.execute(
+                        update(contact_categories)
+                        .where(contact_categories.c.contact_id == change.contact_id, contact_categories.c.code == code)
+                        .values(setting=_merge_setting(existing[code], setting))
+                    )
+
+    with_retry(work, url)
+
+
+PRIORITY = {"urgent": 0, "high": 1}
+
+
+def request_handoff(contact_id: str, conversation: str, risk: str, url: str | None = None) -> None:
+    """Queue the conversation for a counsellor; urgent risk goes to the front of the queue.
+
+    The live console that takes requests off this queue is a separate piece of work; this is
+    its input. A second request for the same contact only raises its priority.
+    """
+    priority = PRIORITY.get(risk, 2)
+
+    def work(conn: Connection) -> None:
+        row = conn.execute(
+            select(handoff_requests.c.priority).where(handoff_requests.c.contact_id == contact_id)
+        ).first()
+        if row is None:
+            conn.execute(
+                handoff_requests.insert().values(
+                    contact_id=contact_id, conversation=conversation, priority=priority,
+                    status="waiting", requested_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                )
+            )
+        elif priority < row.priority:
+            conn.execute(
+                update(handoff_requests).where(handoff_requests.c.contact_id == contact_id).values(priority=priority)
+            )
+
+    with_retry(work, url)
+
+
+def load_contact(contact_id: str, url: str | None = None) -> dict | None:
+    """A contact with its categories, for tests, exports and the console."""
+
+    def work(conn: Connection) -> dict | None:
+        row = conn.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+        if row is None:
+            return None
+        cats = conn.execute(
+            select(contact_categories.c.code, contact_categories.c.setting).where(
+                contact_categories.c.contact_id == contact_id
+            )
+        ).all()
+        return {**dict(row), "categories": {code: setting for code, setting in cats}}
+
+    return with_retry(work, url)

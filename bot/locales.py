@@ -1,0 +1,208 @@
+"""The text catalogue: every text a child reads, per language, rendered with signposting.
+
+Loaded once per process from locales/flows.yml (structure) and locales/<lang>/messages.yml
+(texts). Rendering is pure dictionary work: nothing is parsed on the per-message path.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.buttons import BUTTON_PAYLOADS
+from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DIRECTORY_FILE = PROJECT_ROOT / "bot" / "directory.yml"
+AGE_VARIANTS = ("under_13", "13_15", "16_17")
+# Placeholders a text may use; all are filled from the signposting directory.
+SIGNPOST_FIELDS = ("helpline", "helpline_hours", "emergency", "hotline", "removal", "country_name")
+
+
+def age_variant(age_band: str | None) -> str:
+    """Which text variant an age band reads: unknown ages get the middle one."""
+    if age_band == "under_13":
+        return "under_13"
+    if age_band in ("16_17", "adult"):
+        return "16_17"
+    return "13_15"
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: list[dict[str, str]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "buttons": self.buttons}
+
+
+class Catalog:
+    """Structure, texts and signposting for all supported languages."""
+
+    def __init__(self, root: Path = LOCALES_DIR, directory_file: Path = DIRECTORY_FILE) -> None:
+        self.flows = yaml.safe_load((root / "flows.yml").read_text(encoding="utf-8"))
+        self.texts = {
+            lang: yaml.safe_load((root / lang / "messages.yml").read_text(encoding="utf-8"))
+            for lang in SUPPORTED_LANGUAGES
+        }
+        self.directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))
+        self._signposts: dict[tuple[str, str], dict[str, str]] = {}
+
+    # --- structure -------------------------------------------------------------------
+    def topics(self) -> list[str]:
+        return list(self.flows["topics"])
+
+    def step_count(self, topic: str) -> int:
+        return len(self.flows["topics"][topic]["steps"])
+
+    def step_asks(self, topic: str, step: int) -> str | None:
+        return self.flows["topics"][topic]["steps"][step].get("ask")
+
+    def language_name(self, lang: str) -> str:
+        return self.texts[lang]["meta"]["language_name"]
+
+    def topic_title(self, lang: str, topic: str) -> str:
+        return self.texts[lang]["topics"][topic]["title"]
+
+    def country_code(self, code: str) -> str | None:
+        """The directory entry for a country: itself, the EU entry for a member state, or None."""
+        entries = self.directory["entries"]
+        if code in entries:
+            return code
+        if code in self.directory["eu_members"]:
+            return "EU"
+        return None
+
+    # --- rendering -------------------------------------------------------------------
+    def button(self, lang: str, button_id: str, **variables: str) -> dict[str, str]:
+        title = self.texts[lang]["buttons"][button_id].format(**variables)
+        return {"title": title, "payload": BUTTON_PAYLOADS[button_id]}
+
+    def message(
+        self, key: str, lang: str, age_band: str | None = None, country: str | None = None,
+        extra_buttons: list[dict[str, str]] | None = None,
+    ) -> Reply:
+        lang = self._lang(lang)
+        text = self._pick(self.texts[lang]["messages"][key], age_band)
+        buttons = self.flows["messages"][key]["buttons"]
+        return self._reply(lang, text, buttons, country, extra_buttons)
+
+    def step(
+        self, topic: str, step: int, lang: str, age_band: str | None = None,
+        country: str | None = None, extra_buttons: list[dict[str, str]] | None = None,
+    ) -> Reply:
+        lang = self._lang(lang)
+        text = self._pick(self.texts[lang]["topics"][topic]["steps"][step], age_band)
+        buttons = self.flows["topics"][topic]["steps"][step]["buttons"]
+        return self._reply(lang, text, buttons, country, extra_buttons)
+
+    def _reply(
+        self, lang: str, text: str, button_ids: list[str], country: str | None,
+        extra_buttons: list[dict[str, str]] | None,
+    ) -> Reply:
+        rendered = text.format(**self.signposts(lang, country)) if "{" in text else text
+        buttons = [self.button(lang, b) for b in button_ids] + list(extra_buttons or [])
+        return Reply(rendered.strip(), buttons)
+
+    @staticmethod
+    def _lang(lang: str | None) -> str:
+        return lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+    @staticmethod
+    def _pick(text: str | dict[str, str], age_band: str | None) -> str:
+        if isinstance(text, str):
+            return text
+        return text.get(age_variant(age_band)) or text["13_15"]
+
+    # --- signposting -----------------------------------------------------------------
+    def signposts(self, lang: str, country: str | None) -> dict[str, str]:
+        """Placeholder values for a language and country, cached: the directory is static."""
+        key = (lang, country or "")
+        if key not in self._signposts:
+            self._signposts[key] = self._build_signposts(lang, country)
+        return self._signposts[key]
+
+    def _build_signposts(self, lang: str, country: str | None) -> dict[str, str]:
+        words = self.texts[lang]["directory"]
+        code = self.country_code(country) if country else None
+        entry = self.directory["entries"].get(code, {}) if code else {}
+        defaults = self.directory["defaults"]
+
+        helpline = entry.get("helpline")
+        if helpline and helpline.get("number"):
+            helpline_text = words["helpline"].format(name=helpline["name"], number=helpline["number"])
+        elif helpline:
+            helpline_text = words["helpline_no_number"].format(name=helpline["name"])
+        else:
+            helpline_text = words["helpline_unknown"]
+        hours = words["hours_24h"] if helpline and helpline.get("hours") == "24h" else words["hours_unknown"]
+
+        emergency_numbers = entry.get("emergency") or []
+        emergency = words["or"].join(emergency_numbers) if emergency_numbers else words["emergency_unknown"]
+
+        hotline = entry.get("hotline") or defaults["hotline"]
+        hotline_text = f"{hotline['name']} ({hotline['address']})" if hotline else words["hotline_unknown"]
+
+        removal_routes = entry.get("removal") or defaults["removal"]
+        removal = "; ".join(words[f"removal_{route}"] for route in removal_routes)
+
+        country_name = self.texts[lang]["countries"].get(code or "", "") if code else ""
+        return {
+            "helpline": helpline_text,
+            "helpline_hours": hours,
+            "emergency": emergency,
+            "hotline": hotline_text,
+            "removal": removal,
+            "country_name": country_name,
+        }
+
+    # --- checks used by tests and `python -m bot check-locales` ------------------------
+    def problems(self) -> list[str]:
+        """Everything that would make a text fail to render, in any language."""
+        found: list[str] = []
+        button_ids = {b for m in self.flows["messages"].values() for b in m["buttons"]}
+        button_ids |= {b for t in self.flows["topics"].values() for s in t["steps"] for b in s["buttons"]}
+        button_ids.add("resume")
+        allowed = set(SIGNPOST_FIELDS)
+        for lang, texts in self.texts.items():
+            for b in sorted(button_ids - set(texts["buttons"])):
+                found.append(f"{lang}: button '{b}' has no title")
+            for b in sorted(button_ids - set(BUTTON_PAYLOADS)):
+                found.append(f"button '{b}' has no payload")
+            for key in self.flows["messages"]:
+                text = texts["messages"].get(key)
+                if text is None:
+                    found.append(f"{lang}: message '{key}' missing")
+                    continue
+                for variant in text.values() if isinstance(text, dict) else [text]:
+                    if not _placeholders(variant) <= allowed:
+                        found.append(f"{lang}: message '{key}' uses {_placeholders(variant) - allowed}")
+            for topic, flow in self.flows["topics"].items():
+                steps = texts["topics"].get(topic, {}).get("steps", [])
+                if len(steps) != len(flow["steps"]):
+                    found.append(f"{lang}: topic '{topic}' has {len(steps)} steps, flows.yml {len(flow['steps'])}")
+                    continue
+                for i, step in enumerate(steps):
+                    if not isinstance(step, dict) or set(AGE_VARIANTS) - set(step):
+                        found.append(f"{lang}: topic '{topic}' step {i + 1} lacks age variants")
+                        continue
+                    for variant in step.values():
+                        if not _placeholders(variant) <= allowed:
+                            found.append(f"{lang}: '{topic}' step {i + 1} uses {_placeholders(variant) - allowed}")
+        return found
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    """The process-wide catalogue, loaded on first use (at start-up, not per message)."""
+    return Catalog()

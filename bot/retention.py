@@ -1,0 +1,67 @@
+"""Retention of Rasa's conversation events, which hold what children wrote.
+
+The anonymous contact log is kept; the tracker store's events are deleted once older than
+RETENTION_DAYS (default 30): every event of a conversation that has been quiet that long, and
+the old finished sessions of conversations that are still going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import column, table
+
+from bot.contact_log import with_retry
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+PURGE_INTERVAL_SECONDS = 6 * 3600
+
+events = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"))
+
+
+def purge(days: int | None = None, url: str | None = None, now: float | None = None) -> int:
+    """Delete tracker events older than `days`; returns how many were deleted."""
+    days = get_settings().retention_days if days is None else days
+    cutoff = (now or time.time()) - days * 86400
+
+    def work(conn: Connection) -> int:
+        if not conn.dialect.has_table(conn, "events"):
+            return 0
+        quiet = select(events.c.sender_id).group_by(events.c.sender_id).having(func.max(events.c.timestamp) < cutoff)
+        deleted = conn.execute(delete(events).where(events.c.sender_id.in_(quiet))).rowcount or 0
+        latest = (
+            select(events.c.sender_id, func.max(events.c.id).label("last_start"))
+            .where(events.c.type_name == "session_started")
+            .group_by(events.c.sender_id)
+            .subquery()
+        )
+        old_sessions = select(events.c.id).join(latest, latest.c.sender_id == events.c.sender_id).where(
+            and_(events.c.timestamp < cutoff, events.c.id < latest.c.last_start)
+        )
+        ids = [row[0] for row in conn.execute(old_sessions)]
+        for start in range(0, len(ids), 500):
+            deleted += conn.execute(delete(events).where(events.c.id.in_(ids[start:start + 500]))).rowcount or 0
+        return deleted
+
+    return with_retry(work, url)
+
+
+def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
+    """A Sanic background task that purges at start-up and then every six hours."""
+
+    async def run(_app: object = None) -> None:
+        while True:
+            try:
+                removed = await asyncio.get_running_loop().run_in_executor(None, purge, settings.retention_days)
+                log.info("retention: deleted %d conversation events older than %d days", removed, settings.retention_days)
+            except Exception:  # noqa: BLE001 - keep serving; try again next interval
+                log.exception("retention: purge failed")
+            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+    return run

@@ -1,0 +1,165 @@
+"""`python -m bot serve`: the whole service on one public port.
+
+Rasa's Sanic app is built in code (no HTTP API: it would expose raw conversations) with our
+channels and our own routes: the web chat page at `/`, its socket at `/socket.io`, Rasa's REST
+webhook at `/webhooks/rest/webhook` and `GET /health`. The rasa_sdk action server runs beside it
+as a child process on 127.0.0.1 only; Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from functools import partial
+from html import escape
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+STATIC_DIR = PROJECT_ROOT / "bot" / "webchat" / "static"
+
+
+def tracker_store_config(settings: Settings) -> "EndpointConfig":  # noqa: F821
+    """Rasa's SQL tracker store on the same database as the contact log."""
+    from rasa.utils.endpoints import EndpointConfig
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        return EndpointConfig(type="sql", dialect="sqlite", db=url.database)
+    return EndpointConfig(
+        type="sql", dialect=url.drivername, url=url.host, port=url.port, db=url.database,
+        username=url.username, password=url.password,
+    )
+
+
+def lock_store_config(settings: Settings) -> "EndpointConfig | None":  # noqa: F821
+    """Redis locks when REDIS_URL is set (several Rasa servers), else in-process locks."""
+    if not settings.redis_url:
+        return None
+    from rasa.utils.endpoints import EndpointConfig
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.redis_url)
+    return EndpointConfig(
+        type="redis", url=url.host, port=url.port or 6379, db=int(url.database or 0),
+        password=url.password, key_prefix="ocsea",
+    )
+
+
+def build_endpoints(settings: Settings) -> "AvailableEndpoints":  # noqa: F821
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    return AvailableEndpoints(
+        nlg=EndpointConfig(type="bot.nlg.LocaleNLG"),
+        action=EndpointConfig(url=settings.action_endpoint),
+        tracker_store=tracker_store_config(settings),
+        lock_store=lock_store_config(settings),
+    )
+
+
+def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
+    """The chat page, its static files and the health check."""
+    from sanic import Blueprint, response
+
+    bp = Blueprint("site")
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(
+        "https://www.bbc.co.uk/weather", escape(settings.quick_exit_url, quote=True)
+    )
+    headers = {
+        "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+
+    @bp.get("/")
+    async def index(_request):  # noqa: ANN001, ANN202
+        return response.html(page, headers=headers)
+
+    @bp.get("/health")
+    async def health(request):  # noqa: ANN001, ANN202
+        agent = getattr(request.app.ctx, "agent", None)
+        ready = bool(agent and agent.is_ready())
+        return response.json({"status": "ok" if ready else "starting", "model_loaded": ready}, status=200 if ready else 503)
+
+    bp.static("/static", str(STATIC_DIR), name="static")
+    return bp
+
+
+def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # noqa: F821
+    from rasa.core.run import close_resources, configure_app, load_agent_on_start
+
+    from bot.channels.rest import RestChannel
+    from bot.channels.webchat import WebChatInput
+    from bot.retention import retention_task
+
+    settings = settings or get_settings()
+    endpoints = build_endpoints(settings)
+    app = configure_app(
+        [WebChatInput(), RestChannel()], cors=None, enable_api=False, endpoints=endpoints,
+        port=settings.port, response_timeout=60,
+    )
+    app.blueprint(site_blueprint(settings))
+    app.register_listener(partial(load_agent_on_start, model_path, endpoints, None), "before_server_start")
+    app.register_listener(close_resources, "after_server_stop")
+    app.add_task(retention_task(settings))
+    return app
+
+
+def start_action_server(settings: Settings) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "actions"], cwd=PROJECT_ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("The action server stopped during start-up; see the lines above.")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{settings.action_port}/health", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("The action server did not start within 120 s.")
+
+
+def run_action_server() -> None:
+    """The rasa_sdk action server, bound to loopback only."""
+    from rasa_sdk.endpoint import create_app
+
+    settings = get_settings()
+    app = create_app("actions")
+    app.run("127.0.0.1", settings.action_port, workers=1, access_log=False, motd=False)
+
+
+def serve(model_path: str, host: str) -> None:
+    settings = get_settings()
+    actions = start_action_server(settings)
+
+    def stop_actions(*_: object) -> None:
+        if actions.poll() is None:
+            actions.send_signal(signal.SIGTERM)
+            try:
+                actions.wait(10)
+            except subprocess.TimeoutExpired:
+                actions.kill()
+
+    try:
+        app = build_app(model_path, settings)
+        shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
+        print(f"\n  Web chat: http://{shown}:{settings.port}/   (Ctrl-C stops everything)\n", flush=True)
+        if os.environ.get("RASA_TELEMETRY_ENABLED") is None:
+            os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+        app.run(host=host, port=settings.port, workers=1, access_log=False, motd=False)
+    finally:
+        stop_actions()
+        asyncio.set_event_loop(asyncio.new_event_loop())

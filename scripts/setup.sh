@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `make setup` / `make run` / `make test`:
+#   1. find Python 3.10 (PATH, then pyenv); say what to install when there is none
+#   2. create .venv and install the exact pins of requirements.lock in one resolver run
+#   3. build the blank spaCy pipeline the NLU config uses (nothing is downloaded)
+#   4. train the model when none exists for the current config, domain and data (hash-keyed)
+# Each step does nothing when its result is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+is_py310() { "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' >/dev/null 2>&1; }
+
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.10 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 && is_py310 "$(command -v "$candidate")"; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  if command -v pyenv >/dev/null 2>&1; then
+    for candidate in "$(pyenv root)"/versions/3.10*/bin/python3; do
+      if [ -x "$candidate" ] && is_py310 "$candidate"; then echo "$candidate"; return 0; fi
+    done
+  fi
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! is_py310 .venv/bin/python; then
+  if ! PY=$(find_python); then
+    cat >&2 <<'MSG'
+[setup] Python 3.10 is required (Rasa Open Source 3.6 runs on 3.8-3.10) and none was found.
+        Install it, then run the command again, for example:
+          pyenv install 3.10.13            # with pyenv
+          sudo apt-get install python3.10 python3.10-venv   # on Debian/Ubuntu with 3.10 packages
+        or point PYTHON at one:  make setup PYTHON=/path/to/python3.10
+MSG
+    exit 1
+  fi
+  say "creating .venv with $PY"
+  rm -rf .venv
+  "$PY" -m venv .venv
+fi
+
+lock_hash=$(sha256sum requirements.lock | cut -c1-16)
+if [ "$(cat .venv/.installed 2>/dev/null)" != "$lock_hash" ]; then
+  say "installing pinned dependencies (requirements.lock)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "pip==24.0"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  .venv/bin/python -m pip check
+  echo "$lock_hash" > .venv/.installed
+fi
+
+if [ ! -f build/spacy-xx/meta.json ]; then
+  say "building the blank multi-language spaCy pipeline (build/spacy-xx)"
+  mkdir -p build && TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python -c "import spacy; spacy.blank('xx').to_disk('build/spacy-xx')"
+fi
+
+model_hash=$(cat config.yml domain.yml requirements.lock $(find nlu_data -name '*.yml' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+model="model-$model_hash"
+if [ ! -f "models/$model.tar.gz" ]; then
+  say "training the model ($model); this takes a couple of minutes"
+  start=$(date +%s)
+  RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/rasa train \
+    --config config.yml --domain domain.yml --data nlu_data \
+    --out models --fixed-model-name "$model" --quiet
+  say "trained in $(( $(date +%s) - start )) s"
+fi
+echo "$model.tar.gz" > models/current
+# keep the current model and the two before it
+ls -t models/model-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f
