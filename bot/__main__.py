@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
 

@@ -37,6 +37,18 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def _fix_age_keys(node: Any) -> Any:
+    """YAML 1.1 reads an unquoted `13_15:` as the integer 1315; give such keys back their name."""
+    if isinstance(node, dict):
+        return {
+            (f"{str(k)[:2]}_{str(k)[2:]}" if isinstance(k, int) and len(str(k)) == 4 else k): _fix_age_keys(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_fix_age_keys(v) for v in node]
+    return node
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str
@@ -52,7 +64,7 @@ class Catalog:
     def __init__(self, root: Path = LOCALES_DIR, directory_file: Path = DIRECTORY_FILE) -> None:
         self.flows = yaml.safe_load((root / "flows.yml").read_text(encoding="utf-8"))
         self.texts = {
-            lang: yaml.safe_load((root / lang / "messages.yml").read_text(encoding="utf-8"))
+            lang: _fix_age_keys(yaml.safe_load((root / lang / "messages.yml").read_text(encoding="utf-8")))
             for lang in SUPPORTED_LANGUAGES
         }
         self.directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))

@@ -60,7 +60,7 @@ def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
             try:
                 removed = await asyncio.get_running_loop().run_in_executor(None, purge, settings.retention_days)
                 log.info("retention: deleted %d conversation events older than %d days", removed, settings.retention_days)
-            except Exception:  # noqa: BLE001 - keep serving; try again next interval
+            except Exception:
                 log.exception("retention: purge failed")
             await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 

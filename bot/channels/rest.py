@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -59,7 +60,7 @@ class RestChannel(InputChannel):
                         metadata={k: metadata[k] for k in ("language",) if k in metadata},
                     )
                 )
-            except Exception:  # noqa: BLE001 - reported without the message text
+            except Exception:
                 log.exception("rest: handling a message failed")
                 return response.json({"error": "The message could not be handled; please try again."}, status=503)
             return response.json(collector.messages)

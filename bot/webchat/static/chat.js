@@ -434,8 +434,11 @@
   /* ---- input ---- */
   function autoGrow() {
     var i = el.input;
+    var m = el.messages;
+    var atEnd = m.scrollHeight - m.scrollTop - m.clientHeight < 24;
     i.style.height = "auto";
     i.style.height = Math.min(i.scrollHeight + 4, 140) + "px";
+    if (atEnd) m.scrollTop = m.scrollHeight; // keep the newest message in view
   }
   function updateCounter() {
     var n = el.input.value.length;

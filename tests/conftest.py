@@ -1,0 +1,172 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL) and the real service in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_KEY = "test-pseudonym-key-not-secret"
+os.environ.setdefault("PSEUDONYM_KEY", TEST_KEY)
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- databases -----------------------------------------------------------------------------
+def _pg_available() -> bool:
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_ADMIN_URL, connect_timeout=3).close()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and not reachable at {PG_ADMIN_URL}")
+        pytest.skip("PostgreSQL not reachable")
+    import psycopg2
+
+    name = f"ocsea_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(PG_ADMIN_URL)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    from bot.contact_log import engine
+
+    engine.cache_clear()
+    admin.cursor().execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+    )
+    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using this runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+# --- the live service ----------------------------------------------------------------------
+@dataclass
+class LiveServer:
+    """`python -m bot serve` running in a subprocess, with its output kept for log checks."""
+
+    port: int
+    data_dir: Path
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen | None = None
+    senders: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 180) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited:\n" + self.log_path.read_text(errors="replace")[-4000:])
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("server did not become healthy:\n" + self.log_path.read_text(errors="replace")[-4000:])
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            import signal
+
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+    def send(self, sender: str, message: object, **extra: object) -> list[dict]:
+        body = json.dumps({"sender": sender, "message": message, **extra}).encode()
+        return self.post_raw(body)[1]
+
+    def post_raw(self, body: bytes) -> tuple[int, object]:
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def make_server(tmp_path: Path, database_url: str | None = None) -> LiveServer:
+    data_dir = tmp_path / "var"
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "DATA_DIR": str(data_dir),
+        "PSEUDONYM_KEY": TEST_KEY,
+        "QUICK_EXIT_URL": "about:blank#left",
+        "LOG_LEVEL": "INFO",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    return LiveServer(port=int(env["PORT"]), data_dir=data_dir, env=env, log_path=tmp_path / "server.log")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The whole service on SQLite, as `make run` starts it."""
+    server = make_server(tmp_path_factory.mktemp("live"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> str:
+    from bot.__main__ import latest_model
+
+    return latest_model()
