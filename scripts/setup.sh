@@ -60,14 +60,25 @@ fi
 
 model_hash=$(cat config.yml domain.yml requirements.lock $(find nlu_data -name '*.yml' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 model="model-$model_hash"
+# Trained models are also kept outside the clone, keyed by the same hash, so a fresh clone on
+# this machine (CI included) reuses them instead of training again.
+cache="${MODEL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ocsea-helper/models}"
+mkdir -p models "$cache"
+if [ ! -f "models/$model.tar.gz" ] && [ -f "$cache/$model.tar.gz" ]; then
+  say "reusing the cached model ($model)"
+  cp "$cache/$model.tar.gz" "models/$model.tar.gz"
+fi
 if [ ! -f "models/$model.tar.gz" ]; then
-  say "training the model ($model); this takes a couple of minutes"
+  say "training the model ($model); this takes two to three minutes"
   start=$(date +%s)
   RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/rasa train \
     --config config.yml --domain domain.yml --data nlu_data \
     --out models --fixed-model-name "$model" --quiet
   say "trained in $(( $(date +%s) - start )) s"
+  cp "models/$model.tar.gz" "$cache/$model.tar.gz.tmp" && mv "$cache/$model.tar.gz.tmp" "$cache/$model.tar.gz"
 fi
 echo "$model.tar.gz" > models/current
-# keep the current model and the two before it
-ls -t models/model-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f
+# keep the current model and the two before it, here and in the cache
+for dir in models "$cache"; do
+  ls -t "$dir"/model-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f
+done

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,33 +50,46 @@ def tokens(text: str, spelling: dict[str, str] | None = None) -> list[str]:
     return out
 
 
-@dataclass
 class PhraseSet:
-    """Token-sequence patterns grouped by label; `*` matches any one token."""
+    """Token-sequence patterns grouped by label; `*` matches any one token.
 
-    patterns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    Patterns are indexed by their first token, so a scan costs one dictionary look-up per
+    token of the message, however many phrases there are.
+    """
+
+    def __init__(self) -> None:
+        self.by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self.wild_first: list[tuple[str, tuple[str, ...]]] = []
 
     def add(self, label: str, phrase_tokens: list[str]) -> None:
-        if phrase_tokens:
-            self.patterns.setdefault(label, []).append(tuple(phrase_tokens))
+        if not phrase_tokens:
+            return
+        pattern = tuple(phrase_tokens)
+        if pattern[0] == "*":
+            self.wild_first.append((label, pattern))
+        else:
+            self.by_first.setdefault(pattern[0], []).append((label, pattern))
 
-    def labels_in(self, toks: list[str]) -> set[str]:
-        found: set[str] = set()
-        for label, patterns in self.patterns.items():
-            if any(_contains(toks, p) for p in patterns):
-                found.add(label)
+    def matches(self, toks: list[str]) -> list[tuple[int, str]]:
+        """(position, label) of every match, in the order they occur in the message."""
+        found: list[tuple[int, str]] = []
+        for i, tok in enumerate(toks):
+            for label, pattern in self.by_first.get(tok, ()):
+                if _matches_at(toks, i, pattern):
+                    found.append((i, label))
+            for label, pattern in self.wild_first:
+                if _matches_at(toks, i, pattern):
+                    found.append((i, label))
         return found
 
+    def labels_in(self, toks: list[str]) -> set[str]:
+        return {label for _, label in self.matches(toks)}
 
-def _contains(toks: list[str], pattern: tuple[str, ...]) -> bool:
-    n = len(pattern)
-    first = pattern[0]
-    for i in range(len(toks) - n + 1):
-        if (first == "*" or toks[i] == first) and all(
-            p == "*" or toks[i + j] == p for j, p in enumerate(pattern[1:], start=1)
-        ):
-            return True
-    return False
+
+def _matches_at(toks: list[str], i: int, pattern: tuple[str, ...]) -> bool:
+    if i + len(pattern) > len(toks):
+        return False
+    return all(p == "*" or toks[i + j] == p for j, p in enumerate(pattern))
 
 
 @dataclass(frozen=True)
@@ -166,13 +179,13 @@ class SafetyNet:
                     attributes[name] = "both"
                 else:
                     attributes.setdefault(name, value)
-        platforms = sorted(self.platforms.labels_in(toks))
+        platforms = self.platforms.matches(toks)  # the first platform named is where it began
         return SafetyFindings(
             urgent=urgent,
             self_harm=bool(self.self_harm.labels_in(toks)),
             categories=tuple(sorted(self.categories.labels_in(toks))),
             attributes=attributes,
-            platform=platforms[0] if len(platforms) == 1 else ("other" if platforms else None),
+            platform=platforms[0][1] if platforms else None,
         )
 
 

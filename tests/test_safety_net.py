@@ -1,0 +1,69 @@
+"""The deterministic safety net: normalisation and phrase lists, in English and Kiswahili."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import safety_net, tokens
+
+URGENT = {
+    "i want to kill myself": "suicidal", "kms": "suicidal", "i wanna k1ll mys3lf": "suicidal",
+    "im gonna unalive myself tonight": "suicidal", "I don't want to live anymore": "suicidal",
+    "i took a bunch of pills": "suicidal", "i am thinking about sucide": "suicidal",
+    "everyone would be better off without me": "suicidal", "i want to jump off a bridge": "suicidal",
+    "I WANT TO KIIIIILL MYSELF": "suicidal", "i want to kill\u200b myself": "suicidal", "i wanna die.....": "suicidal",
+    "nataka kujiuaaa": "suicidal", "ntajiua leo": "suicidal", "sitaki kuishi tena": "suicidal",
+    "nimechoka kuishi": "suicidal", "nimekunywa vidonge vingi": "suicidal", "nitajinyonga": "suicidal",
+    "maisha hayana maana": "suicidal", "xitaki kuishi": "suicidal",
+    "he's outside my house right now": "danger_now", "someone is following me": "danger_now",
+    "i'm in danger": "danger_now", "he locked me in his room": "danger_now", "niko hatarini": "danger_now",
+    "amenifungia ndani ya chumba": "danger_now", "yuko nje ya nyumba yetu": "danger_now",
+}
+HARMLESS = [
+    "i'm dying of laughter", "this homework is killing me", "my mum will kill me if she finds out",
+    "i hurt myself playing football", "i took my pills this morning", "i cut my hair yesterday",
+    "he keeps following me on insta", "my dad is outside in the car", "i want to live in london",
+    "baba yuko nje ya nchi", "ananifuata instagram", "ananipiga simu kila siku", "najipiga picha",
+    "nimejiumiza nikicheza mpira", "hello", "what is consent", "im 14", "😭😭😭",
+]
+
+
+def test_normalisation() -> None:
+    assert tokens("I WANT TO K1LLLL my$elf!!!") == tokens("i want to kill myself")
+    assert tokens("kil\u200bl me") == tokens("kill me")
+    assert tokens("im 14") == ["im", "14"]  # plain numbers are not leetspeak
+
+
+@pytest.mark.parametrize(("message", "kind"), sorted(URGENT.items()))
+def test_urgent_messages_are_caught(message: str, kind: str) -> None:
+    assert safety_net().check(message).urgent == kind
+
+
+@pytest.mark.parametrize("message", HARMLESS)
+def test_everyday_messages_do_not_raise_alarms(message: str) -> None:
+    found = safety_net().check(message)
+    assert found.urgent is None and not found.self_harm
+
+
+def test_self_harm_in_both_languages() -> None:
+    assert safety_net().check("i cut myself last night").self_harm
+    assert safety_net().check("najikata mkono kila siku").self_harm
+
+
+def test_attributes_for_the_contact_log() -> None:
+    found = safety_net().check("he is blackmailing me on snap, threatening to post my nudes unless i pay. havent told anyone")
+    assert "ocsea.sextortion" in found.categories
+    assert found.platform == "snapchat"
+    assert found.attributes["told_anyone"] == "nobody"
+    other = safety_net().check("my friend is being blackmailed by someone she met on roblox")
+    assert other.attributes["caller"] == "other_person"
+    assert other.platform == "game"
+    known = safety_net().check("mwalimu alinigusa vibaya shuleni wiki iliyopita")
+    assert known.attributes["perpetrator"] == "known_adult"
+    assert "abuse.sexual_offline" in known.categories
+
+
+def test_a_ten_thousand_character_message_is_scanned_whole() -> None:
+    message = "blah " * 2000 + "i want to kill myself"
+    assert len(message) > 10_000
+    assert safety_net().check(message).urgent == "suicidal"
