@@ -70,6 +70,21 @@ def cmd_check(_: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def configure_logging(level_name: str) -> None:
+    """Logs go to stderr, and Rasa's structlog is configured: unconfigured, it prints debug
+    events, message text included, to stdout."""
+    from rasa.utils.log_utils import configure_structlog
+
+    level = logging.getLevelName(level_name) if isinstance(logging.getLevelName(level_name), int) else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_structlog(level)
+    if level <= logging.DEBUG:
+        logging.warning("LOG_LEVEL=DEBUG: Rasa's debug logs contain message text; never use it in production.")
+        return
+    for noisy in ("rasa", "sanic", "tensorflow", "absl", "engineio", "socketio", "apscheduler", "rasa_sdk"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,13 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="check that every text in locales/ renders")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if os.environ.get("LOG_LEVEL", "INFO").upper() == "DEBUG":
-        logging.warning("LOG_LEVEL=DEBUG: Rasa's debug logs contain message text; never use it in production.")
-    else:
-        for noisy in ("rasa", "sanic", "tensorflow", "absl", "engineio", "socketio", "apscheduler"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
     if args.command == "serve":
         from bot.server import serve
 

@@ -98,7 +98,9 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
 
 
 def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # noqa: F821
-    from rasa.core.run import close_resources, configure_app, load_agent_on_start
+    from rasa.core.channels.channel import register
+    from rasa.core.run import close_resources, load_agent_on_start
+    from sanic import Sanic
 
     from bot.channels.rest import RestChannel
     from bot.channels.webchat import WebChatInput
@@ -106,10 +108,9 @@ def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # 
 
     settings = settings or get_settings()
     endpoints = build_endpoints(settings)
-    app = configure_app(
-        [WebChatInput(), RestChannel()], cors=None, enable_api=False, endpoints=endpoints,
-        port=settings.port, response_timeout=60,
-    )
+    # What rasa.core.run.configure_app does without the HTTP API, minus its "Hello from Rasa" at /.
+    app = Sanic("ocsea_helper", configure_logging=False)
+    register([WebChatInput(), RestChannel()], app, route="/webhooks/")
     app.blueprint(site_blueprint(settings))
     app.register_listener(partial(load_agent_on_start, model_path, endpoints, None), "before_server_start")
     app.register_listener(close_resources, "after_server_stop")

@@ -75,10 +75,12 @@ if [ ! -f "models/$model.tar.gz" ]; then
     --config config.yml --domain domain.yml --data nlu_data \
     --out models --fixed-model-name "$model" --quiet
   say "trained in $(( $(date +%s) - start )) s"
+fi
+if [ ! -f "$cache/$model.tar.gz" ]; then
   cp "models/$model.tar.gz" "$cache/$model.tar.gz.tmp" && mv "$cache/$model.tar.gz.tmp" "$cache/$model.tar.gz"
 fi
 echo "$model.tar.gz" > models/current
 # keep the current model and the two before it, here and in the cache
 for dir in models "$cache"; do
-  ls -t "$dir"/model-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f
+  { ls -t "$dir"/model-*.tar.gz 2>/dev/null || true; } | tail -n +4 | xargs -r rm -f
 done
