@@ -90,6 +90,10 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def exit_url(self) -> str:
+        return self.env["QUICK_EXIT_URL"]
+
     def start(self, timeout: float = 180) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
@@ -140,20 +144,21 @@ class LiveServer:
 
 def make_server(tmp_path: Path, database_url: str | None = None) -> LiveServer:
     data_dir = tmp_path / "var"
+    port = free_port()
     env = {
         **os.environ,
-        "PORT": str(free_port()),
+        "PORT": str(port),
         "ACTION_PORT": str(free_port()),
         "DATA_DIR": str(data_dir),
         "PSEUDONYM_KEY": TEST_KEY,
-        "QUICK_EXIT_URL": "about:blank#left",
+        "QUICK_EXIT_URL": f"http://127.0.0.1:{port}/static/neutral.html?left",
         "LOG_LEVEL": "INFO",
     }
     if database_url:
         env["DATABASE_URL"] = database_url
     else:
         env.pop("DATABASE_URL", None)
-    return LiveServer(port=int(env["PORT"]), data_dir=data_dir, env=env, log_path=tmp_path / "server.log")
+    return LiveServer(port=port, data_dir=data_dir, env=env, log_path=tmp_path / "server.log")
 
 
 @pytest.fixture(scope="session")
