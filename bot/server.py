@@ -24,6 +24,7 @@ from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 STATIC_DIR = PROJECT_ROOT / "bot" / "webchat" / "static"
+TRACKER_STORE = "bot.tracker_store.ResilientSQLTrackerStore"
 
 
 def tracker_store_config(settings: Settings) -> "EndpointConfig":  # noqa: F821
@@ -34,9 +35,9 @@ def tracker_store_config(settings: Settings) -> "EndpointConfig":  # noqa: F821
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return EndpointConfig(type="sql", dialect="sqlite", db=url.database)
+        return EndpointConfig(type=TRACKER_STORE, dialect="sqlite", db=url.database)
     return EndpointConfig(
-        type="sql", dialect=url.drivername, url=url.host, port=url.port, db=url.database,
+        type=TRACKER_STORE, dialect=url.drivername, url=url.host, port=url.port, db=url.database,
         username=url.username, password=url.password,
     )
 

@@ -59,6 +59,9 @@ def postgres_url() -> Iterator[str]:
     from bot.contact_log import engine
 
     engine.cache_clear()
+    admin.close()
+    admin = psycopg2.connect(PG_ADMIN_URL)  # a new connection: a test may have restarted the server
+    admin.autocommit = True
     admin.cursor().execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
     )
