@@ -67,6 +67,9 @@ class Catalog:
             lang: _fix_age_keys(yaml.safe_load((root / lang / "messages.yml").read_text(encoding="utf-8")))
             for lang in SUPPORTED_LANGUAGES
         }
+        self.webchat = {
+            lang: yaml.safe_load((root / lang / "webchat.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
+        }
         self.directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))
         self._signposts: dict[tuple[str, str], dict[str, str]] = {}
 
@@ -186,6 +189,9 @@ class Catalog:
         button_ids |= {b for t in self.flows["topics"].values() for s in t["steps"] for b in s["buttons"]}
         button_ids.add("resume")
         allowed = set(SIGNPOST_FIELDS)
+        for lang, labels in self.webchat.items():
+            for key in sorted(set(self.webchat["en"]) ^ set(labels)):
+                found.append(f"{lang}: web chat label '{key}' missing in one language")
         for lang, texts in self.texts.items():
             for b in sorted(button_ids - set(texts["buttons"])):
                 found.append(f"{lang}: button '{b}' has no title")

@@ -9,6 +9,7 @@ as a child process on 127.0.0.1 only; Ctrl-C stops both.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -20,7 +21,8 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.locales import catalog
+from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 STATIC_DIR = PROJECT_ROOT / "bot" / "webchat" / "static"
@@ -73,9 +75,14 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
     from sanic import Blueprint, response
 
     bp = Blueprint("site")
+    labels = catalog().webchat
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(
         "https://www.bbc.co.uk/weather", escape(settings.quick_exit_url, quote=True)
     )
+    for key, value in labels[DEFAULT_LANGUAGE].items():
+        page = page.replace("{{" + key + "}}", escape(str(value), quote=True))
+    # The page's own labels in every language, for when the conversation switches language.
+    strings_js = "window.OCSEA_STRINGS = " + json.dumps(labels, ensure_ascii=False).replace("</", "<\\/") + ";\n"
     headers = {
         "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
         "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
@@ -87,6 +94,10 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
     @bp.get("/")
     async def index(_request):  # noqa: ANN001, ANN202
         return response.html(page, headers=headers)
+
+    @bp.get("/ui-strings.js")
+    async def ui_strings(_request):  # noqa: ANN001, ANN202
+        return response.text(strings_js, content_type="application/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     @bp.get("/health")
     async def health(request):  # noqa: ANN001, ANN202

@@ -25,7 +25,6 @@ class Settings:
     action_port: int
     retention_days: int
     quick_exit_url: str
-    session_expiration_minutes: int
 
     @property
     def action_endpoint(self) -> str:
@@ -44,7 +43,6 @@ def get_settings() -> Settings:
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
         retention_days=int(os.environ.get("RETENTION_DAYS", "30")),
         quick_exit_url=os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
-        session_expiration_minutes=int(os.environ.get("SESSION_EXPIRATION_MINUTES", "60")),
     )
 
 

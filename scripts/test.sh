@@ -14,7 +14,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 .venv/bin/ruff check bot actions tests bench
 .venv/bin/python -m bot check
 exec .venv/bin/python -m pytest -ra "$@"

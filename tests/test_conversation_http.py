@@ -63,6 +63,10 @@ def test_health_and_page(live_server: LiveServer) -> None:
         page = resp.read().decode()
     assert 'id="quick-exit"' in page
     assert live_server.exit_url in page  # QUICK_EXIT_URL is written into the page
+    assert "{{" not in page and catalog().webchat["en"]["quickExit"] in page  # labels come from locales/
+    with urllib.request.urlopen(f"{live_server.url}/ui-strings.js") as resp:
+        script = resp.read().decode()
+    assert catalog().webchat["sw"]["quickExit"] in script
 
 
 def test_onboarding_then_whole_sextortion_conversation_in_english(live_server: LiveServer) -> None:

@@ -4,52 +4,9 @@
 (function () {
   "use strict";
 
-  /* ---- UI strings (override by defining window.OCSEA_STRINGS before this file) ---- */
-  var STRINGS = {
-    en: {
-      title: "Talk to us - Helper",
-      subtitle: "Private chat. You can leave any time.",
-      placeholder: "Type your message",
-      inputLabel: "Your message",
-      send: "Send",
-      quickExit: "Quick exit",
-      quickExitHint: "Press Esc 3 times to leave fast",
-      connecting: "Connecting...",
-      reconnecting: "Reconnecting...",
-      connected: "Connected",
-      botSaid: "Helper said:",
-      youSaid: "You said:",
-      typing: "Helper is typing...",
-      waiting: "Will send when connected",
-      charsUsed: "{n} of {max} characters",
-      log: "Chat messages",
-      choices: "Choices"
-    },
-    sw: {
-      title: "Zungumza nasi - Msaidizi",
-      subtitle: "Gumzo la siri. Unaweza kuondoka wakati wowote.",
-      placeholder: "Andika ujumbe wako",
-      inputLabel: "Ujumbe wako",
-      send: "Tuma",
-      quickExit: "Ondoka haraka",
-      quickExitHint: "Bonyeza Esc mara 3 kuondoka haraka",
-      connecting: "Inaunganisha...",
-      reconnecting: "Inaunganisha tena...",
-      connected: "Imeunganishwa",
-      botSaid: "Msaidizi alisema:",
-      youSaid: "Ulisema:",
-      typing: "Msaidizi anaandika...",
-      waiting: "Utatumwa ukiunganishwa",
-      charsUsed: "Herufi {n} kati ya {max}",
-      log: "Ujumbe wa gumzo",
-      choices: "Chaguo"
-    }
-  };
-  if (window.OCSEA_STRINGS && typeof window.OCSEA_STRINGS === "object") {
-    Object.keys(window.OCSEA_STRINGS).forEach(function (k) {
-      STRINGS[k] = Object.assign({}, STRINGS[k] || STRINGS.en, window.OCSEA_STRINGS[k]);
-    });
-  }
+  /* ---- UI strings: from locales/<lang>/webchat.yml, served by the server as /ui-strings.js ---- */
+  var STRINGS = (window.OCSEA_STRINGS && typeof window.OCSEA_STRINGS === "object") ? window.OCSEA_STRINGS : {};
+  if (!STRINGS.en) STRINGS.en = {};
 
   var KEY_SESSION = "ocsea_session";       // localStorage
   var KEY_TRANSCRIPT = "ocsea_transcript"; // sessionStorage
@@ -115,7 +72,8 @@
   }
   function t(key) {
     var s = STRINGS[lang] || STRINGS.en;
-    return s[key] != null ? s[key] : STRINGS.en[key];
+    if (s[key] != null) return s[key];
+    return STRINGS.en[key] != null ? STRINGS.en[key] : "";
   }
 
   /* ---- quick exit (wired first so it works even if the rest fails) ---- */
