@@ -4,10 +4,12 @@
     python bench/conversations.py --url http://127.0.0.1:5005 --concurrency 20 --rounds 3
 
 Each simulated child runs a whole conversation (welcome, age, country, a sextortion flow with
-the feelings check, a digression, an urgent message, talk to a person). Prints per-turn p50/p95/p99
+the feelings check, a digression, an urgent message, talk to a person). `--think-ms` adds a
+seeded random pause before each message (0.5x to 1.5x the mean), as a child reading and typing;
+0 sends back to back, which measures saturation throughput. Prints per-turn p50/p95/p99
 latency, turns per second and, for a server it started, the resident memory of the whole service
-(Rasa server plus action server). Targets on a 2-core machine: p95 <= 150 ms at 20 conversations,
-memory <= 2 GB.
+(Rasa server plus action server). Targets on a 2-core machine: p95 <= 150 ms at 20 concurrent
+conversations, memory <= 2 GB.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -48,9 +51,13 @@ SCRIPT = [
 ]
 
 
-async def converse(session: aiohttp.ClientSession, url: str, latencies: list[float], errors: list[str]) -> None:
+async def converse(
+    session: aiohttp.ClientSession, url: str, latencies: list[float], errors: list[str], think_ms: float, rng: random.Random
+) -> None:
     sender = f"bench-{uuid.uuid4().hex}"
     for message in SCRIPT:
+        if think_ms:  # a child reads the answer and types: 0.5x to 1.5x the mean think time
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think_ms / 1000)
         start = time.perf_counter()
         try:
             async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}) as resp:
@@ -62,15 +69,16 @@ async def converse(session: aiohttp.ClientSession, url: str, latencies: list[flo
         latencies.append((time.perf_counter() - start) * 1000)
 
 
-async def run(url: str, concurrency: int, rounds: int) -> dict:
+async def run(url: str, concurrency: int, rounds: int, think_ms: float = 0, seed: int = 7) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        await converse(session, url, [], [])  # warm-up, not counted
+        rng = random.Random(seed)
+        await converse(session, url, [], [], 0, rng)  # warm-up, not counted
         start = time.perf_counter()
         for _ in range(rounds):
-            await asyncio.gather(*(converse(session, url, latencies, errors) for _ in range(concurrency)))
+            await asyncio.gather(*(converse(session, url, latencies, errors, think_ms, rng) for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
     ordered = sorted(latencies)
 
@@ -79,6 +87,7 @@ async def run(url: str, concurrency: int, rounds: int) -> dict:
 
     return {
         "conversations": concurrency * rounds,
+        "think_ms": think_ms,
         "concurrency": concurrency,
         "turns": len(latencies),
         "errors": len(errors),
@@ -118,6 +127,7 @@ def main() -> None:
     parser.add_argument("--url", help="a running server; default: start one on a temporary SQLite database")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--think-ms", type=float, default=0, help="mean pause before each message (0: back to back)")
     args = parser.parse_args()
 
     proc = None
@@ -131,7 +141,7 @@ def main() -> None:
         server.start()
         proc, url = server, server.url
     try:
-        result = asyncio.run(run(url, args.concurrency, args.rounds))
+        result = asyncio.run(run(url, args.concurrency, args.rounds, args.think_ms))
         if proc is not None:
             result["service_rss_mb"] = tree_rss_mb(proc.proc.pid)
         result["cpus"] = os.cpu_count()

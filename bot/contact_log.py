@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.settings import get_settings
+from bot.sqlite import tune_sqlite
 from bot.triage import RISK_ORDER
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def engine(url: str | None = None) -> Engine:
     url = url or get_settings().database_url
     if url.startswith("sqlite:///"):
         get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    eng = create_engine(url, future=True, pool_pre_ping=True)
+    eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True))
     metadata.create_all(eng)
     return eng
 

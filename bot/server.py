@@ -114,11 +114,13 @@ def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # 
     from rasa.core.run import close_resources, load_agent_on_start
     from sanic import Sanic
 
+    from bot import rasa_speedups
     from bot.channels.rest import RestChannel
     from bot.channels.webchat import WebChatInput
     from bot.retention import retention_task
 
     settings = settings or get_settings()
+    rasa_speedups.install()
     endpoints = build_endpoints(settings)
     # What rasa.core.run.configure_app does without the HTTP API, minus its "Hello from Rasa" at /.
     app = Sanic("ocsea_helper", configure_logging=False)

@@ -13,11 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 
+from bot.sqlite import tune_sqlite
+
 
 class ResilientSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Any = None, **kwargs: Any) -> None:
         super().__init__(domain=domain, **kwargs)
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.engine = tune_sqlite(sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url)))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
