@@ -12,6 +12,7 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,10 +20,10 @@ from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.buttons import INTENT_TOPICS
-from bot.contact_log import ContactUpdate, record_turn, request_handoff
+from bot.contact_log import ContactUpdate, record_turn
 from bot.locales import catalog
 from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-from bot.triage import Triage, max_risk, triage
+from bot.triage import Triage, triage
 
 CARRIED_SLOTS = ("language", "age_band", "country", "welcomed")
 LANGUAGE_WORDS = {
@@ -53,15 +54,18 @@ COUNTRY_ALIASES = {
 _WORD_SPLIT = re.compile(r"[^\w]+")
 
 
+@lru_cache(maxsize=1)
+def _country_names() -> list[tuple[str, str]]:
+    """Country names from the locales plus aliases, longest first ("south africa" before "africa")."""
+    cat = catalog()
+    names = {name.lower().removeprefix("the "): code for lang in SUPPORTED_LANGUAGES for code, name in cat.texts[lang]["countries"].items()}
+    return sorted({**names, **COUNTRY_ALIASES}.items(), key=lambda kv: -len(kv[0]))
+
+
 def find_country(text: str) -> str | None:
     """A country code named in free text, in English or Kiswahili."""
     words = " " + " ".join(w for w in _WORD_SPLIT.split(text.lower()) if w) + " "
-    cat = catalog()
-    names = {name.lower().removeprefix("the "): code for lang in SUPPORTED_LANGUAGES for code, name in cat.texts[lang]["countries"].items()}
-    for name, code in sorted({**names, **COUNTRY_ALIASES}.items(), key=lambda kv: -len(kv[0])):
-        if f" {name} " in words:
-            return code
-    return None
+    return next((code for name, code in _country_names() if f" {name} " in words), None)
 
 
 def find_age_band(text: str) -> str | None:
@@ -196,7 +200,6 @@ class BotAction(Action):
     def _record(self, turn: Turn) -> None:
         tracker = turn.tracker
         contact_id = self._contact_id(turn)
-        risk = turn.triage.risk
         change = ContactUpdate(
             contact_id=contact_id,
             user_hash=tracker.sender_id,
@@ -206,16 +209,13 @@ class BotAction(Action):
             age_band=turn.age_band or turn.slot("age_band"),
             categories=turn.triage.categories,
             attributes=turn.triage.attributes,
-            risk=risk,
+            risk=turn.triage.risk,
             human_requested=turn.handoff,
             outcome=turn.outcome,
             quick_exit=isinstance(self, ActionQuickExit),
+            handoff_conversation=tracker.sender_id if turn.handoff else None,
         )
         record_turn(change)
-        if turn.handoff:
-            request_handoff(contact_id, tracker.sender_id, max_risk(risk, turn.slot("highest_risk") or "none"))
-        if risk != "none":
-            turn.slots["highest_risk"] = max_risk(risk, turn.slot("highest_risk") or "none")
 
 
 # --- topic flows -------------------------------------------------------------------------

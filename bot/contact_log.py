@@ -82,6 +82,14 @@ handoff_requests = Table(
 )
 
 
+# A new contact's columns before the first turn is merged in.
+NEW_CONTACT = {
+    "language": "unknown", "country": "unknown", "age_band": "unknown", "caller": "self", "perpetrator": "unknown",
+    "platform": "unknown", "time_since_event": "unknown", "told_anyone": "unknown", "highest_risk": "none",
+    "human_requested": False, "quick_exit": False, "outcome": "abandoned",
+}
+
+
 @dataclass
 class ContactUpdate:
     """What one bot turn learnt about a contact; merged into the stored record."""
@@ -98,6 +106,7 @@ class ContactUpdate:
     human_requested: bool = False
     outcome: str | None = None
     quick_exit: bool = False
+    handoff_conversation: str | None = None  # set: queue this conversation for a counsellor
 
 
 def hour_now() -> datetime:
@@ -146,13 +155,9 @@ def record_turn(change: ContactUpdate, url: str | None = None) -> None:
     def work(conn: Connection) -> None:
         row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().first()
         if row is None:
-            conn.execute(
-                contacts.insert().values(
-                    id=change.contact_id, user_hash=change.user_hash, started_hour=hour_now(),
-                    channel=change.channel,
-                )
-            )
-            row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().one()
+            row = {**NEW_CONTACT, "id": change.contact_id, "user_hash": change.user_hash,
+                   "started_hour": hour_now(), "channel": change.channel}
+            conn.execute(contacts.insert().values(**row))
         values: dict[str, object] = {}
         for name in ("language", "country", "age_band"):
             value = getattr(change, name)
@@ -189,6 +194,9 @@ def record_turn(change: ContactUpdate, url: str | None = None) -> None:
                         .where(contact_categories.c.contact_id == change.contact_id, contact_categories.c.code == code)
                         .values(setting=_merge_setting(existing[code], setting))
                     )
+        if change.handoff_conversation:
+            risk = max(change.risk, values.get("highest_risk", row["highest_risk"]), key=RISK_ORDER.index)
+            _queue_handoff(conn, change.contact_id, change.handoff_conversation, risk)
 
     with_retry(work, url)
 
@@ -196,31 +204,28 @@ def record_turn(change: ContactUpdate, url: str | None = None) -> None:
 PRIORITY = {"urgent": 0, "high": 1}
 
 
-def request_handoff(contact_id: str, conversation: str, risk: str, url: str | None = None) -> None:
+def _queue_handoff(conn: Connection, contact_id: str, conversation: str, risk: str) -> None:
     """Queue the conversation for a counsellor; urgent risk goes to the front of the queue.
 
     The live console that takes requests off this queue is a separate piece of work; this is
     its input. A second request for the same contact only raises its priority.
     """
     priority = PRIORITY.get(risk, 2)
-
-    def work(conn: Connection) -> None:
-        row = conn.execute(
-            select(handoff_requests.c.priority).where(handoff_requests.c.contact_id == contact_id)
-        ).first()
-        if row is None:
-            conn.execute(
-                handoff_requests.insert().values(
-                    contact_id=contact_id, conversation=conversation, priority=priority,
-                    status="waiting", requested_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                )
+    row = conn.execute(select(handoff_requests.c.priority).where(handoff_requests.c.contact_id == contact_id)).first()
+    if row is None:
+        conn.execute(
+            handoff_requests.insert().values(
+                contact_id=contact_id, conversation=conversation, priority=priority,
+                status="waiting", requested_at=datetime.now(timezone.utc).replace(tzinfo=None),
             )
-        elif priority < row.priority:
-            conn.execute(
-                update(handoff_requests).where(handoff_requests.c.contact_id == contact_id).values(priority=priority)
-            )
+        )
+    elif priority < row.priority:
+        conn.execute(update(handoff_requests).where(handoff_requests.c.contact_id == contact_id).values(priority=priority))
 
-    with_retry(work, url)
+
+def request_handoff(contact_id: str, conversation: str, risk: str, url: str | None = None) -> None:
+    """Queue an existing contact for a counsellor (outside a bot turn, e.g. from a console)."""
+    with_retry(lambda conn: _queue_handoff(conn, contact_id, conversation, risk), url)
 
 
 def load_contact(contact_id: str, url: str | None = None) -> dict | None:
