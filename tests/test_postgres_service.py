@@ -62,3 +62,24 @@ def test_conversation_is_stored_in_postgres_and_survives_a_database_restart(pg_s
     assert row["country"] == "UG" and row["highest_risk"] == "urgent"
     assert {"ocsea.sextortion", "mental_health.suicidal"} <= codes
     assert user_events == 3  # every message reached Rasa's tracker store, none lost in the restart
+
+
+def test_with_redis_lock_store_as_for_several_servers(postgres_url: str, tmp_path: Path) -> None:
+    """PostgreSQL plus Redis locks: the set-up for several Rasa servers behind one address."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is required in CI at 127.0.0.1:6379")
+        pytest.skip("Redis not reachable")
+    server = make_server(tmp_path, database_url=postgres_url)
+    server.env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    server.start()
+    try:
+        sender = f"redis-{uuid.uuid4().hex[:8]}"
+        assert server.send(sender, "/greet")[0]["text"] == catalog().message("welcome", "en").text
+        assert server.send(sender, BUTTON_PAYLOADS["age_under_13"])[0]["text"] == catalog().message("age_saved", "en").text
+    finally:
+        server.stop()

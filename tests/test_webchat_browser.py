@@ -105,6 +105,23 @@ def test_chat_message_button_and_quick_exit(browser: object, live_server: LiveSe
     assert quick_exit
 
 
+def test_buttons_work_with_the_keyboard_alone(browser: object, live_server: LiveServer) -> None:
+    cat = catalog()
+    context, page, _ = open_chat(browser, live_server, width=1024)
+    wait_for_bot_count(page, 2)
+    title = cat.button("en", "age_16_17")["title"]
+    for _ in range(40):  # Tab through the page until the button has focus, as a keyboard user would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.textContent") == title:
+            break
+    else:
+        raise AssertionError("the age button could not be reached with Tab")
+    page.keyboard.press("Enter")
+    wait_for_bot_count(page, 4)
+    assert first_line(cat.message("age_saved", "en").text) in bot_texts(page)[2]
+    context.close()
+
+
 def test_escape_three_times_leaves_and_forgets(browser: object, live_server: LiveServer) -> None:
     context, page, _ = open_chat(browser, live_server, width=1024)
     wait_for_bot_count(page, 2)
