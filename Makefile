@@ -16,8 +16,9 @@ test: setup  ## the full suite: data validation, story tests, pytest (SQLite and
 lint: setup
 	@.venv/bin/ruff check bot actions tests bench
 
-bench: setup  ## per-turn latency and throughput against a running server (see README)
-	@$(PY) bench/conversations.py
+bench: setup  ## per-turn latency, throughput and memory: children's think time, then back to back
+	@$(PY) bench/conversations.py --concurrency 20 --rounds 2 --think-ms 2000
+	@$(PY) bench/conversations.py --concurrency 20 --rounds 3
 
 lock:  ## re-resolve requirements.in into requirements.lock (needs network access to PyPI)
 	@rm -rf .venv-lock && python3.10 -m venv .venv-lock && .venv-lock/bin/pip install -q -r requirements.in \
