@@ -61,7 +61,7 @@ class RestChannel(InputChannel):
                     )
                 )
             except Exception as exc:  # noqa: BLE001 - answer 503, log the type only (a message may quote the child)
-                log.error("rest: handling a message failed (%s)", type(exc).__name__)
+                log.error("rest: a turn failed (%s)", type(exc).__name__)
                 return response.json({"error": "The message could not be handled; please try again."}, status=503)
             return response.json(collector.messages)
 
