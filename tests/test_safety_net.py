@@ -67,3 +67,24 @@ def test_a_ten_thousand_character_message_is_scanned_whole() -> None:
     message = "blah " * 2000 + "i want to kill myself"
     assert len(message) > 10_000
     assert safety_net().check(message).urgent == "suicidal"
+
+
+# Urgent messages that neither the model nor the phrase lists caught in 5-fold cross-validation
+# (2026-11-23); the lists were extended, and these keep them caught.
+MISSED_IN_CROSS_VALIDATION = [
+    "im locked in and he wont let me leave", "im not safe right now", "anakuja kunichukua sasa",
+    "nimechukua dawa zote za mama", "nimejificha kwa bafu anagonga", "i have a rope ready", "i wrote my goodbye letter",
+    "i just cut really deep and theres so much blood", "nina kamba tayari", "sitaki kuamka kesho", "im standing on the bridge",
+    "he said hes on his way to my school to find me", "damu haiachi kutoka nimejikata sana", "hii ndio siku yangu ya mwisho",
+    "im bleeding a lot and cant stop it", "help me now please hes here", "kesho sitakuwepo",
+]
+
+
+@pytest.mark.parametrize("message", MISSED_IN_CROSS_VALIDATION)
+def test_indirect_urgent_messages_are_caught(message: str) -> None:
+    assert safety_net().check(message).urgent
+
+
+@pytest.mark.parametrize("message", ["none of my friends know", "im locked in on this game", "my dad is here to pick me up"])
+def test_new_phrases_do_not_fire_on_everyday_words(message: str) -> None:
+    assert safety_net().check(message).urgent is None

@@ -164,7 +164,8 @@ class SafetyNet:
 
     def _add(self, target: PhraseSet, label: str, phrases: list[str]) -> None:
         for phrase in phrases:
-            target.add(label, tokens(str(phrase), self.spelling))
+            if isinstance(phrase, str):  # a stray null in the YAML must never become the word "none"
+                target.add(label, tokens(phrase, self.spelling))
 
     def check(self, text: str) -> SafetyFindings:
         toks = tokens(text, self.spelling)
