@@ -111,7 +111,9 @@ class Turn:
     replies: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None
-    handoff: bool = False
+    asked_for_person: bool = False
+    queue_for_counsellor: bool = False
+    quick_exit: bool = False
     extra_events: list[EventType] = field(default_factory=list)
 
     def slot(self, name: str) -> Any:
@@ -210,10 +212,10 @@ class BotAction(Action):
             categories=turn.triage.categories,
             attributes=turn.triage.attributes,
             risk=turn.triage.risk,
-            human_requested=turn.handoff,
+            human_requested=turn.asked_for_person,
             outcome=turn.outcome,
-            quick_exit=isinstance(self, ActionQuickExit),
-            handoff_conversation=tracker.sender_id if turn.handoff else None,
+            quick_exit=turn.quick_exit,
+            queue_for_counsellor=turn.queue_for_counsellor,
         )
         record_turn(change)
 
@@ -409,7 +411,7 @@ class ActionUrgent(BotAction):
         turn.say("urgent")
         turn.set(awaiting=None)
         turn.outcome = "emergency_referral"
-        turn.handoff = True
+        turn.queue_for_counsellor = True
 
 
 class ActionSelfHarm(BotAction):
@@ -422,14 +424,14 @@ class ActionSelfHarm(BotAction):
 
 
 class ActionRequestHuman(BotAction):
-    """Records the request and signposts; the live handoff plugs in at bot.contact_log.request_handoff."""
+    """Records the request, queues the conversation (handoff_requests) and signposts the helpline."""
 
     action_name = "action_request_human"
 
     def respond(self, turn: Turn) -> None:
         turn.say("human_requested")
         turn.outcome = "signposted"
-        turn.handoff = True
+        turn.asked_for_person = turn.queue_for_counsellor = True
 
 
 class ActionMenu(BotAction):
@@ -480,4 +482,5 @@ class ActionQuickExit(BotAction):
     action_name = "action_restart"
 
     def respond(self, turn: Turn) -> None:
+        turn.quick_exit = True
         turn.extra_events.append(Restarted())

@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.settings import get_settings
 from bot.sqlite import tune_sqlite
-from bot.triage import RISK_ORDER
+from bot.triage import RISK_ORDER, max_risk
 
 log = logging.getLogger(__name__)
 metadata = MetaData()
@@ -106,7 +106,7 @@ class ContactUpdate:
     human_requested: bool = False
     outcome: str | None = None
     quick_exit: bool = False
-    handoff_conversation: str | None = None  # set: queue this conversation for a counsellor
+    queue_for_counsellor: bool = False  # asked for, or urgent: the conversation goes in the handoff queue
 
 
 def hour_now() -> datetime:
@@ -194,9 +194,9 @@ def record_turn(change: ContactUpdate, url: str | None = None) -> None:
                         .where(contact_categories.c.contact_id == change.contact_id, contact_categories.c.code == code)
                         .values(setting=_merge_setting(existing[code], setting))
                     )
-        if change.handoff_conversation:
-            risk = max(change.risk, values.get("highest_risk", row["highest_risk"]), key=RISK_ORDER.index)
-            _queue_handoff(conn, change.contact_id, change.handoff_conversation, risk)
+        if change.queue_for_counsellor:
+            risk = max_risk(change.risk, row["highest_risk"])
+            _queue_handoff(conn, change.contact_id, change.user_hash, risk)
 
     with_retry(work, url)
 

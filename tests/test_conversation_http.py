@@ -127,6 +127,7 @@ def test_urgent_message_inside_a_flow_gets_numbers_first(live_server: LiveServer
     assert record["outcome"] == "emergency_referral"
     assert {"ocsea.sextortion", "mental_health.suicidal"} <= set(record["categories"])
     assert record["handoff"] == 0  # front of the counsellor queue
+    assert not record["human_requested"]  # queued because of the risk, not because the child asked
 
 
 @pytest.mark.parametrize(
