@@ -53,10 +53,11 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.retention import purge
+    from bot.retention import purge, purge_telegram
 
     removed = purge(args.days)
-    print(f"Deleted {removed} conversation events older than the retention period.")
+    telegram = purge_telegram(args.days)
+    print(f"Deleted {removed} conversation events older than the retention period, and {telegram} expired Telegram records.")
     return 0
 
 
@@ -81,7 +82,10 @@ def configure_logging(level_name: str) -> None:
     if level <= logging.DEBUG:
         logging.warning("LOG_LEVEL=DEBUG: Rasa's debug logs contain message text; never use it in production.")
         return
-    for noisy in ("rasa", "sanic", "tensorflow", "absl", "engineio", "socketio", "apscheduler", "rasa_sdk"):
+    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+    noisy_loggers = ("httpx", "httpcore", "telegram", "aiolimiter", "rasa", "sanic", "tensorflow", "absl", "engineio",
+                     "socketio", "apscheduler", "rasa_sdk")
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 

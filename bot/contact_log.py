@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    delete,
     select,
     update,
 )
@@ -226,6 +227,26 @@ def _queue_handoff(conn: Connection, contact_id: str, conversation: str, risk: s
 def request_handoff(contact_id: str, conversation: str, risk: str, url: str | None = None) -> None:
     """Queue an existing contact for a counsellor (outside a bot turn, e.g. from a console)."""
     with_retry(lambda conn: _queue_handoff(conn, contact_id, conversation, risk), url)
+
+
+def mark_child_left(conversation: str, url: str | None = None) -> int:
+    """The child quick-exited: a queued or live handoff is marked so the counsellor sees they left."""
+    return with_retry(
+        lambda conn: conn.execute(
+            update(handoff_requests)
+            .where(handoff_requests.c.conversation == conversation, handoff_requests.c.status.in_(("waiting", "live")))
+            .values(status="child_left")
+        ).rowcount or 0,
+        url,
+    )
+
+
+def forget_handoffs(conversation: str, url: str | None = None) -> int:
+    """/forget: the conversation's handoff queue entries go (the anonymous contact record stays)."""
+    return with_retry(
+        lambda conn: conn.execute(delete(handoff_requests).where(handoff_requests.c.conversation == conversation)).rowcount or 0,
+        url,
+    )
 
 
 def load_contact(contact_id: str, url: str | None = None) -> dict | None:

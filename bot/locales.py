@@ -37,6 +37,12 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def _flat_keys(node: Any, prefix: str = "") -> set[str]:
+    if not isinstance(node, dict):
+        return {prefix}
+    return {key for name, value in node.items() for key in _flat_keys(value, f"{prefix}{name}.")}
+
+
 def _fix_age_keys(node: Any) -> Any:
     """YAML 1.1 reads an unquoted `13_15:` as the integer 1315; give such keys back their name."""
     if isinstance(node, dict):
@@ -69,6 +75,9 @@ class Catalog:
         }
         self.webchat = {
             lang: yaml.safe_load((root / lang / "webchat.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
+        }
+        self.telegram = {
+            lang: yaml.safe_load((root / lang / "telegram.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
         }
         self.directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))
         self._signposts: dict[tuple[str, str], dict[str, str]] = {}
@@ -192,6 +201,9 @@ class Catalog:
         for lang, labels in self.webchat.items():
             for key in sorted(set(self.webchat["en"]) ^ set(labels)):
                 found.append(f"{lang}: web chat label '{key}' missing in one language")
+        for lang, texts in self.telegram.items():
+            for key in sorted(_flat_keys(self.telegram["en"]) ^ _flat_keys(texts)):
+                found.append(f"{lang}: Telegram text '{key}' missing in one language")
         for lang, texts in self.texts.items():
             for b in sorted(button_ids - set(texts["buttons"])):
                 found.append(f"{lang}: button '{b}' has no title")

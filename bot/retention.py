@@ -52,14 +52,36 @@ def purge(days: int | None = None, url: str | None = None, now: float | None = N
     return with_retry(work, url)
 
 
+def purge_telegram(days: int | None = None, url: str | None = None, now: float | None = None) -> int:
+    """Telegram's stored chat mappings, queued replies and message ids past their time."""
+    from bot.channels.telegram.store import TelegramStore
+
+    days = get_settings().retention_days if days is None else days
+    return TelegramStore(url).purge(days, now)
+
+
+def forget_conversation(sender_id: str, url: str | None = None) -> int:
+    """Delete every tracker event of one conversation (/forget); returns how many were deleted."""
+
+    def work(conn: Connection) -> int:
+        if not conn.dialect.has_table(conn, "events"):
+            return 0
+        return conn.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount or 0
+
+    return with_retry(work, url)
+
+
 def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
     """A Sanic background task that purges at start-up and then every six hours."""
 
     async def run(_app: object = None) -> None:
         while True:
             try:
-                removed = await asyncio.get_running_loop().run_in_executor(None, purge, settings.retention_days)
-                log.info("retention: deleted %d conversation events older than %d days", removed, settings.retention_days)
+                loop = asyncio.get_running_loop()
+                removed = await loop.run_in_executor(None, purge, settings.retention_days)
+                telegram = await loop.run_in_executor(None, purge_telegram, settings.retention_days)
+                log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
+                         removed, settings.retention_days, telegram)
             except Exception:
                 log.exception("retention: purge failed")
             await asyncio.sleep(PURGE_INTERVAL_SECONDS)

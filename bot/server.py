@@ -2,7 +2,8 @@
 
 Rasa's Sanic app is built in code (no HTTP API: it would expose raw conversations) with our
 channels and our own routes: the web chat page at `/`, its socket at `/socket.io`, Rasa's REST
-webhook at `/webhooks/rest/webhook` and `GET /health`. The rasa_sdk action server runs beside it
+webhook at `/webhooks/rest/webhook`, Telegram's at `/webhooks/telegram/webhook` (when
+TELEGRAM_BOT_TOKEN is set) and `GET /health`. The rasa_sdk action server runs beside it
 as a child process on 127.0.0.1 only; Ctrl-C stops both.
 """
 
@@ -124,7 +125,14 @@ def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # 
     endpoints = build_endpoints(settings)
     # What rasa.core.run.configure_app does without the HTTP API, minus its "Hello from Rasa" at /.
     app = Sanic("ocsea_helper", configure_logging=False)
-    register([WebChatInput(), RestChannel()], app, route="/webhooks/")
+    channels: list = [WebChatInput(), RestChannel()]
+    if settings.telegram:
+        from bot.channels.telegram import TelegramInput
+
+        channels.append(TelegramInput(settings.telegram, settings.database_url))
+    else:
+        log.info("Telegram channel off: TELEGRAM_BOT_TOKEN is not set")
+    register(channels, app, route="/webhooks/")
     app.blueprint(site_blueprint(settings))
     app.register_listener(partial(load_agent_on_start, model_path, endpoints, None), "before_server_start")
     app.register_listener(close_resources, "after_server_stop")
@@ -171,7 +179,8 @@ def serve(model_path: str, host: str) -> None:
     try:
         app = build_app(model_path, settings)
         shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
-        print(f"\n  Web chat: http://{shown}:{settings.port}/   (Ctrl-C stops everything)\n", flush=True)
+        telegram = f"Telegram: on ({settings.telegram.mode})" if settings.telegram else "Telegram: off (TELEGRAM_BOT_TOKEN not set)"
+        print(f"\n  Web chat: http://{shown}:{settings.port}/   {telegram}   (Ctrl-C stops everything)\n", flush=True)
         if os.environ.get("RASA_TELEMETRY_ENABLED") is None:
             os.environ["RASA_TELEMETRY_ENABLED"] = "false"
         app.run(host=host, port=settings.port, workers=1, access_log=False, motd=False)

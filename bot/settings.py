@@ -16,6 +16,44 @@ SUPPORTED_LANGUAGES = ("en", "sw")
 DEFAULT_LANGUAGE = "en"
 
 
+TELEGRAM_MODES = ("polling", "webhook")
+TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram/webhook"
+_SECRET_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram channel's settings; it is on only when TELEGRAM_BOT_TOKEN is set."""
+
+    token: str
+    mode: str = "polling"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    api_base_url: str = "https://api.telegram.org"
+
+    def __repr__(self) -> str:  # the token and secret never end up in a log or traceback
+        return f"TelegramSettings(mode={self.mode!r}, webhook_url={self.webhook_url!r}, api_base_url={self.api_base_url!r})"
+
+
+def telegram_settings(env: dict[str, str]) -> TelegramSettings | None:
+    """Read and check the TELEGRAM_* variables; a clear SystemExit when they don't fit together."""
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    mode = env.get("TELEGRAM_MODE", "polling").strip().lower() or "polling"
+    if mode not in TELEGRAM_MODES:
+        raise SystemExit(f"TELEGRAM_MODE must be one of {', '.join(TELEGRAM_MODES)}, not {mode!r}.")
+    url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if mode == "webhook":
+        if not url or (not url.startswith("https://") and not url.startswith("http://127.0.0.1")):
+            raise SystemExit(f"TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL, the public https address of {TELEGRAM_WEBHOOK_PATH}.")
+        if not secret or not 16 <= len(secret) <= 256 or set(secret) - _SECRET_CHARS:
+            raise SystemExit("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 16-256 characters of A-Z, a-z, 0-9, _ and -.")
+    base = env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org"
+    return TelegramSettings(token=token, mode=mode, webhook_url=url, webhook_secret=secret, api_base_url=base.rstrip("/"))
+
+
 @dataclass(frozen=True)
 class Settings:
     port: int
@@ -25,6 +63,7 @@ class Settings:
     action_port: int
     retention_days: int
     quick_exit_url: str
+    telegram: TelegramSettings | None = None
 
     @property
     def action_endpoint(self) -> str:
@@ -43,6 +82,7 @@ def get_settings() -> Settings:
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
         retention_days=int(os.environ.get("RETENTION_DAYS", "30")),
         quick_exit_url=os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
+        telegram=telegram_settings(dict(os.environ)),
     )
 
 

@@ -23,12 +23,16 @@ COMMANDS = {
 }
 
 
-def inbound_text(text: object) -> str:
-    """The text to hand to Rasa for what a child sent (None or non-text counts as empty)."""
+def inbound_text(text: object, allow_payloads: bool = True) -> str:
+    """The text to hand to Rasa for what a child sent (None or non-text counts as empty).
+
+    `allow_payloads=False` is for channels whose buttons never arrive as typed text (Telegram's
+    inline keyboards answer with callbacks), so there even an exact payload is only words.
+    """
     if not isinstance(text, str) or not text.strip(ZERO_WIDTH + " \t\r\n"):
         return EMPTY_PAYLOAD
     stripped = text.strip()
-    if stripped in ALLOWED_PAYLOADS or stripped == GREET_PAYLOAD:
+    if allow_payloads and (stripped in ALLOWED_PAYLOADS or stripped == GREET_PAYLOAD):
         return stripped
     command = COMMANDS.get(stripped.split("@")[0].lower())
     if command:

@@ -1,0 +1,365 @@
+"""Durable Telegram state, in the same database as the contact log (SQLite or PostgreSQL).
+
+- `telegram_updates`: every update, keyed by update_id, stored before Telegram gets its
+  acknowledgement (so nothing is lost) and kept after handling without its content (so a
+  duplicate delivery is recognised). The content is encrypted while it waits.
+- `telegram_outbox`: replies waiting to be sent, in order, encrypted.
+- `telegram_chats`: the one place the chat id lives (needed to reply), encrypted at rest,
+  keyed by the conversation's keyed hash; removed by retention and by /forget.
+- `telegram_sent`: ids of the bot's recent messages and the buttons each carried: /exit deletes
+  those messages, and a button press is accepted only if that message offered that button.
+
+Encryption is Fernet (AES-128-CBC with HMAC-SHA256) under a key derived from the pseudonym
+secret, which never lives in the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.contact_log import engine, with_retry
+from bot.settings import pseudonym_key
+
+metadata = MetaData()
+
+updates = Table(
+    "telegram_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("conversation", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=True),  # encrypted update; NULL once handled
+    Column("status", String(8), nullable=False, default="pending"),  # pending | done | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("received_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Index("ix_telegram_updates_pending", "status", "conversation", "update_id"),
+)
+
+outbox = Table(
+    "telegram_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation", String(64), nullable=False, index=True),
+    Column("payload", LargeBinary, nullable=False),  # encrypted {"text", "buttons": [{"id", "title"}]}
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+)
+
+chats = Table(
+    "telegram_chats",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("chat_id", LargeBinary, nullable=False),  # encrypted
+    Column("language", String(8), nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+sent = Table(
+    "telegram_sent",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("message_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("buttons", String(2000), nullable=False, default=""),  # comma-separated button ids
+    Column("sent_at", Float, nullable=False),
+)
+
+# Telegram redelivers an unacknowledged update for at most a day: a week of ids is plenty.
+DEDUPE_SECONDS = 7 * 86400
+# A bot can delete its own messages for 48 hours.
+DELETABLE_SECONDS = 48 * 3600
+MAX_ATTEMPTS = 8
+
+
+@lru_cache(maxsize=1)
+def _fernet() -> Fernet:
+    derived = hmac.new(pseudonym_key(), b"telegram-store-v1", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal(value: Any) -> bytes:
+    return _fernet().encrypt(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def unseal(token: bytes) -> Any:
+    return json.loads(_fernet().decrypt(bytes(token)))
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before attempt number `attempts + 1`: 1, 2, 4 ... at most a minute."""
+    return float(min(60, 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Pending:
+    update_id: int
+    update: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    message: dict[str, Any]
+    attempts: int
+
+
+class TelegramStore:
+    """All Telegram tables; every method is one short transaction (retried while the database restarts)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url
+        metadata.create_all(engine(url))
+
+    def _run(self, work: Any) -> Any:
+        return with_retry(work, self.url)
+
+    # --- updates -------------------------------------------------------------------------
+    def add_update(self, update_id: int, conversation: str, update_json: dict[str, Any], now: float | None = None) -> bool:
+        """Store an update before it is acknowledged; False when this update_id was seen before."""
+        now = time.time() if now is None else now
+
+        def work(conn: Connection) -> bool:
+            if conn.execute(select(updates.c.update_id).where(updates.c.update_id == update_id)).first():
+                return False
+            conn.execute(updates.insert().values(
+                update_id=update_id, conversation=conversation, payload=seal(update_json), status="pending",
+                attempts=0, received_at=now, next_attempt_at=now,
+            ))
+            return True
+
+        try:
+            return self._run(work)
+        except IntegrityError:  # the same update stored concurrently by another request
+            return False
+
+    def busy_conversations(self, limit: int = 200) -> list[tuple[str, float]]:
+        """Conversations with waiting work (updates or replies), with when each is next due."""
+
+        def work(conn: Connection) -> list[tuple[str, float]]:
+            due: dict[str, float] = {}
+            pending = (
+                select(updates.c.conversation, func.min(updates.c.next_attempt_at))
+                .where(updates.c.status == "pending").group_by(updates.c.conversation).limit(limit)
+            )
+            waiting = select(outbox.c.conversation, func.min(outbox.c.next_attempt_at)).group_by(outbox.c.conversation).limit(limit)
+            for conversation, when in [*conn.execute(pending).all(), *conn.execute(waiting).all()]:
+                due[conversation] = min(when, due.get(conversation, when))
+            return sorted(due.items(), key=lambda item: item[1])
+
+        return self._run(work)
+
+    def next_update(self, conversation: str) -> tuple[Pending | None, float | None]:
+        """The conversation's oldest unhandled update, or (None, when it is due) while it waits to be retried."""
+
+        def work(conn: Connection) -> tuple[Pending | None, float | None]:
+            row = conn.execute(
+                select(updates.c.update_id, updates.c.payload, updates.c.attempts, updates.c.next_attempt_at)
+                .where(updates.c.status == "pending", updates.c.conversation == conversation)
+                .order_by(updates.c.update_id).limit(1)
+            ).first()
+            if row is None:
+                return None, None
+            if row.next_attempt_at > time.time():
+                return None, row.next_attempt_at
+            try:
+                content = unseal(row.payload)
+            except (InvalidToken, ValueError):
+                content = {}  # sealed under another key: nothing can be done with it
+            return Pending(row.update_id, content, row.attempts), None
+
+        return self._run(work)
+
+    def finish_update(
+        self, update_id: int, conversation: str, replies: list[dict[str, Any]],
+        chat_id: int | None = None, language: str | None = None, status: str = "done",
+    ) -> None:
+        """Mark an update handled, queue its replies and refresh the chat mapping, in one transaction."""
+        now = time.time()
+
+        def work(conn: Connection) -> None:
+            conn.execute(update(updates).where(updates.c.update_id == update_id).values(status=status, payload=None))
+            for reply in replies:
+                conn.execute(outbox.insert().values(
+                    conversation=conversation, payload=seal(reply), attempts=0, created_at=now, next_attempt_at=now,
+                ))
+            if chat_id is not None:
+                self._remember_chat(conn, conversation, chat_id, language, now)
+
+        self._run(work)
+
+    def retry_update(self, update_id: int, attempts: int) -> None:
+        self._run(lambda conn: conn.execute(
+            update(updates).where(updates.c.update_id == update_id)
+            .values(attempts=attempts, next_attempt_at=time.time() + backoff(attempts))
+        ))
+
+    # --- replies -------------------------------------------------------------------------
+    def next_reply(self, conversation: str) -> tuple[Outgoing | None, float | None]:
+        def work(conn: Connection) -> tuple[Outgoing | None, float | None]:
+            row = conn.execute(
+                select(outbox).where(outbox.c.conversation == conversation).order_by(outbox.c.id).limit(1)
+            ).first()
+            if row is None:
+                return None, None
+            if row.next_attempt_at > time.time():
+                return None, row.next_attempt_at
+            return Outgoing(row.id, unseal(row.payload), row.attempts), None
+
+        return self._run(work)
+
+    def reply_sent(self, reply_id: int, conversation: str, message_ids: list[int], buttons: list[str]) -> None:
+        """Drop a sent reply from the outbox and remember its message ids (buttons on the last)."""
+        now = time.time()
+
+        def work(conn: Connection) -> None:
+            conn.execute(delete(outbox).where(outbox.c.id == reply_id))
+            for index, message_id in enumerate(message_ids):
+                carried = ",".join(buttons) if index == len(message_ids) - 1 else ""
+                conn.execute(sent.insert().values(conversation=conversation, message_id=message_id, buttons=carried, sent_at=now))
+
+        self._run(work)
+
+    def reply_progress(self, reply_id: int, conversation: str, message_ids: list[int], rest: dict[str, Any], attempts: int) -> None:
+        """Part of a long reply went out before a failure: remember those parts, retry the rest in place."""
+        now = time.time()
+
+        def work(conn: Connection) -> None:
+            for message_id in message_ids:
+                conn.execute(sent.insert().values(conversation=conversation, message_id=message_id, buttons="", sent_at=now))
+            conn.execute(update(outbox).where(outbox.c.id == reply_id).values(
+                payload=seal(rest), attempts=attempts, next_attempt_at=now + backoff(attempts),
+            ))
+
+        self._run(work)
+
+    def retry_reply(self, reply_id: int, attempts: int) -> None:
+        self._run(lambda conn: conn.execute(
+            update(outbox).where(outbox.c.id == reply_id).values(attempts=attempts, next_attempt_at=time.time() + backoff(attempts))
+        ))
+
+    def drop_replies(self, conversation: str, reply_id: int | None = None) -> int:
+        """Give up on one reply (or all of a conversation's): the chat is gone or blocked the bot."""
+        query = delete(outbox).where(outbox.c.conversation == conversation)
+        if reply_id is not None:
+            query = query.where(outbox.c.id == reply_id)
+        return self._run(lambda conn: conn.execute(query).rowcount or 0)
+
+    # --- the chat and what the bot sent there ----------------------------------------------
+    @staticmethod
+    def _remember_chat(conn: Connection, conversation: str, chat_id: int, language: str | None, now: float) -> None:
+        row = conn.execute(select(chats.c.language).where(chats.c.conversation == conversation)).first()
+        if row is None:
+            conn.execute(chats.insert().values(conversation=conversation, chat_id=seal(chat_id), language=language, updated_at=now))
+        else:
+            conn.execute(update(chats).where(chats.c.conversation == conversation).values(
+                language=language or row.language, updated_at=now,
+            ))
+
+    def chat(self, conversation: str) -> tuple[int, str | None] | None:
+        """(chat id, language) for a conversation, or None when it was forgotten or purged."""
+        row = self._run(lambda conn: conn.execute(
+            select(chats.c.chat_id, chats.c.language).where(chats.c.conversation == conversation)
+        ).first())
+        return (int(unseal(row.chat_id)), row.language) if row else None
+
+    def set_language(self, conversation: str, language: str) -> None:
+        self._run(lambda conn: conn.execute(
+            update(chats).where(chats.c.conversation == conversation).values(language=language)
+        ))
+
+    def offered_buttons(self, conversation: str, message_id: int) -> list[str]:
+        """The button ids the bot's message `message_id` in this chat offered (none if unknown)."""
+        row = self._run(lambda conn: conn.execute(
+            select(sent.c.buttons).where(sent.c.conversation == conversation, sent.c.message_id == message_id)
+        ).first())
+        return [b for b in row.buttons.split(",") if b] if row else []
+
+    def recent_messages(self, conversation: str, now: float | None = None) -> list[int]:
+        """The bot's messages in this chat that it can still delete, oldest first."""
+        since = (time.time() if now is None else now) - DELETABLE_SECONDS
+        rows = self._run(lambda conn: conn.execute(
+            select(sent.c.message_id).where(sent.c.conversation == conversation, sent.c.sent_at >= since).order_by(sent.c.message_id)
+        ).all())
+        return [row.message_id for row in rows]
+
+    def forget_messages(self, conversation: str) -> None:
+        """After /exit: the deleted messages and any unsent replies are gone."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(delete(sent).where(sent.c.conversation == conversation))
+            conn.execute(delete(outbox).where(outbox.c.conversation == conversation))
+
+        self._run(work)
+
+    def forget_chat(self, conversation: str, up_to_update: int) -> None:
+        """/forget: the chat mapping, sent-message ids, unsent replies, and the link from handled
+        updates to this conversation. Later updates (sent after /forget) are still handled."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(delete(chats).where(chats.c.conversation == conversation))
+            conn.execute(delete(sent).where(sent.c.conversation == conversation))
+            conn.execute(delete(outbox).where(outbox.c.conversation == conversation))
+            conn.execute(
+                update(updates).where(updates.c.conversation == conversation, updates.c.update_id <= up_to_update)
+                .values(conversation="forgotten", payload=None, status="done")
+            )
+
+        self._run(work)
+
+    # --- retention -----------------------------------------------------------------------
+    def purge(self, retention_days: int, now: float | None = None) -> int:
+        """Delete what is no longer needed: handled update ids after a week, mappings and unsent
+        replies after the retention period, message ids once they can no longer be deleted."""
+        now = time.time() if now is None else now
+        keep_from = now - retention_days * 86400
+
+        def work(conn: Connection) -> int:
+            removed = conn.execute(delete(updates).where(
+                updates.c.received_at < now - DEDUPE_SECONDS, updates.c.status != "pending"
+            )).rowcount or 0
+            removed += conn.execute(delete(updates).where(updates.c.received_at < keep_from)).rowcount or 0
+            removed += conn.execute(delete(chats).where(chats.c.updated_at < keep_from)).rowcount or 0
+            removed += conn.execute(delete(outbox).where(outbox.c.created_at < keep_from)).rowcount or 0
+            removed += conn.execute(delete(sent).where(sent.c.sent_at < now - DELETABLE_SECONDS)).rowcount or 0
+            return removed
+
+        return self._run(work)
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table (for tests and the health of a deployment)."""
+
+        def work(conn: Connection) -> dict[str, int]:
+            result = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (updates, outbox, chats, sent)}
+            result["pending_updates"] = conn.execute(
+                select(func.count()).select_from(updates).where(updates.c.status == "pending")
+            ).scalar_one()
+            return result
+
+        return self._run(work)

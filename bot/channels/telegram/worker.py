@@ -1,0 +1,380 @@
+"""Turning stored Telegram updates into Rasa turns and Rasa's replies into Telegram messages.
+
+Every update is first stored (bot.channels.telegram.store), then acknowledged; this worker takes
+them from the store. Each chat is worked by at most one task at a time, oldest update first,
+and sends a chat's replies in order before it takes that chat's next update. A failure leaves
+the update or reply in the store to be retried with back-off; a crash loses nothing, because
+an update is marked handled, and its replies queued, in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.ext import ExtBot
+
+from bot import contact_log, retention
+from bot.buttons import BUTTON_PAYLOADS
+from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_text
+from bot.channels.telegram.client import POLL_TIMEOUT
+from bot.channels.telegram.store import MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
+from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, split_message, to_html
+from bot.locales import catalog
+from bot.pseudonym import pseudonymise
+from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, TelegramSettings
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+PAYLOAD_BUTTONS = {payload: button_id for button_id, payload in BUTTON_PAYLOADS.items()}
+CONCURRENT_CHATS = 16
+TELEGRAM_COMMANDS = ("start", "help", "language", "exit", "forget")
+
+
+def conversation_of(chat_id: int) -> str:
+    """The keyed hash that stands for a chat everywhere: in Rasa, the store and the contact log."""
+    return pseudonymise(CHANNEL, str(chat_id))
+
+
+def _language(value: str | None) -> str | None:
+    return value if value in SUPPORTED_LANGUAGES else None
+
+
+class ReplyCollector(CollectingOutputChannel):
+    """Collects a Rasa turn's replies as {"text", "buttons": [{"id", "title"}], "language"}.
+
+    Buttons travel as button ids (bot.buttons), which is what the inline keyboard's callback
+    data carries; a button whose payload has no id could not be checked on its way back, so it
+    is not offered.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        buttons = [
+            {"id": PAYLOAD_BUTTONS[b["payload"]], "title": b["title"]}
+            for b in message.get("buttons") or [] if b.get("payload") in PAYLOAD_BUTTONS
+        ]
+        text = message.get("text") or ""
+        if text or buttons:
+            self.messages.append({"text": text, "buttons": buttons, "language": message.get("language")})
+
+
+def keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
+    """Inline keyboard: two buttons a row when every title is short, else one a row."""
+    if not buttons:
+        return None
+    per_row = 2 if all(len(b["title"]) <= 16 for b in buttons) else 1
+    rows = [
+        [InlineKeyboardButton(b["title"], callback_data=b["id"]) for b in buttons[i:i + per_row]]
+        for i in range(0, len(buttons), per_row)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+class TelegramWorker:
+    """Receives updates (webhook or long polling), stores them, and works them off per chat."""
+
+    def __init__(
+        self, settings: TelegramSettings, store: TelegramStore, bot: ExtBot,
+        handle_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.bot = bot
+        self.handle_message = handle_message
+        self.ready = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._busy: set[str] = set()
+        self._slots = asyncio.Semaphore(CONCURRENT_CHATS)
+        self._tasks: set[asyncio.Task] = set()
+        self._running = False
+
+    # --- life cycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._running = True
+        self._spawn(self._connect())
+        self._spawn(self._dispatch())
+
+    async def stop(self) -> None:
+        self._running = False
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.bot.shutdown()
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _connect(self) -> None:
+        """getMe, the localised command menu, and the webhook or polling; retried until Telegram answers."""
+        delay = 1.0
+        while self._running:
+            try:
+                await self.bot.initialize()
+                await self._set_commands()
+                if self.settings.mode == "webhook":
+                    await self.bot.set_webhook(
+                        self.settings.webhook_url, secret_token=self.settings.webhook_secret,
+                        allowed_updates=list(ALLOWED_UPDATES), max_connections=40,
+                    )
+                else:
+                    await self.bot.delete_webhook(drop_pending_updates=False)
+                break
+            except InvalidToken:
+                log.error("telegram: the Bot API refused TELEGRAM_BOT_TOKEN; the Telegram channel is off")
+                return
+            except TelegramError as exc:
+                log.warning("telegram: cannot reach the Bot API yet (%s), retrying in %.0f s", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(60.0, delay * 2)
+        log.info("telegram: connected in %s mode", self.settings.mode)
+        self.ready.set()
+        self.wake()
+        if self.settings.mode == "polling":
+            await self._poll()
+
+    async def _set_commands(self) -> None:
+        for lang in SUPPORTED_LANGUAGES:
+            texts = catalog().telegram[lang]["commands"]
+            commands = [BotCommand(name, texts[name]) for name in TELEGRAM_COMMANDS]
+            await self.bot.set_my_commands(commands, language_code=None if lang == DEFAULT_LANGUAGE else lang)
+
+    # --- receiving -----------------------------------------------------------------------------
+    async def ingest(self, update: dict[str, Any]) -> bool:
+        """Store one update (before it is acknowledged). False if it was a duplicate or not for us."""
+        found = chat_of(update)
+        update_id = update.get("update_id")
+        if found is None or not isinstance(update_id, int):
+            return False
+        stored = await asyncio.to_thread(self.store.add_update, update_id, conversation_of(found[0]), update)
+        if stored:
+            self.wake()
+        return stored
+
+    async def _poll(self) -> None:
+        """Long polling: an update is acknowledged (by the next getUpdates offset) only once stored."""
+        offset: int | None = None
+        delay = 1.0
+        while self._running:
+            try:
+                batch = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=list(ALLOWED_UPDATES),
+                    read_timeout=POLL_TIMEOUT + 10,
+                )
+                for item in batch:
+                    await self.ingest(item.to_dict())
+                    offset = item.update_id + 1
+                delay = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - network, Telegram or database: wait and poll again
+                log.warning("telegram: polling failed (%s), retrying in %.0f s", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(30.0, delay * 2)
+
+    # --- working off the store -------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        """Start one task per chat that has work due; sleep until woken or the next retry is due."""
+        await self.ready.wait()
+        while self._running:
+            self._wake.clear()
+            try:
+                waiting = await asyncio.to_thread(self.store.busy_conversations)
+            except Exception as exc:  # noqa: BLE001 - the database is restarting: look again shortly
+                log.warning("telegram: cannot read the update store (%s)", type(exc).__name__)
+                waiting = []
+                await asyncio.sleep(1)
+            now = time.time()
+            sleep = 5.0
+            for conversation, due in waiting:
+                if conversation in self._busy:
+                    continue
+                if due <= now:
+                    self._busy.add(conversation)
+                    self._spawn(self._work_chat(conversation))
+                else:
+                    sleep = min(sleep, due - now)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, sleep))
+
+    async def _work_chat(self, conversation: str) -> None:
+        try:
+            async with self._slots:
+                while self._running:
+                    reply, _ = await asyncio.to_thread(self.store.next_reply, conversation)
+                    if reply is not None:
+                        await self._send(conversation, reply)
+                        continue
+                    pending, _ = await asyncio.to_thread(self.store.next_update, conversation)
+                    if pending is None:
+                        break
+                    await self._handle(conversation, pending)
+        except Exception as exc:  # noqa: BLE001 - the store failed mid-way; the dispatcher comes back to it
+            log.warning("telegram: working a chat failed (%s)", type(exc).__name__)
+            await asyncio.sleep(1)
+        finally:
+            self._busy.discard(conversation)
+            self.wake()
+
+    async def _handle(self, conversation: str, pending: Pending) -> None:
+        incoming = classify(pending.update)
+        try:
+            replies, keep_chat = await self._act(conversation, incoming, pending.update_id)
+        except Exception as exc:  # noqa: BLE001 - retried; only the type is logged (a message may quote the child)
+            attempts = pending.attempts + 1
+            log.warning("telegram: update %d failed (%s), attempt %d of %d", pending.update_id, type(exc).__name__,
+                        attempts, MAX_ATTEMPTS)
+            if attempts < MAX_ATTEMPTS:
+                await asyncio.to_thread(self.store.retry_update, pending.update_id, attempts)
+                return
+            language = await self._chat_language(conversation, incoming)
+            sorry = {"text": catalog().telegram[language]["failed"], "buttons": [], "language": language}
+            await asyncio.to_thread(
+                self.store.finish_update, pending.update_id, conversation, [sorry], incoming.chat_id, None, "failed",
+            )
+            return
+        language = next((r["language"] for r in reversed(replies) if _language(r.get("language"))), None)
+        await asyncio.to_thread(
+            self.store.finish_update, pending.update_id, conversation, replies,
+            incoming.chat_id if keep_chat else None, language,
+        )
+
+    async def _act(self, conversation: str, incoming: Incoming, update_id: int) -> tuple[list[dict[str, Any]], bool]:
+        """Carry out one update; returns the replies to queue and whether to keep the chat mapping."""
+        if incoming.kind == "ignore":
+            return [], False
+        if incoming.kind == "group":
+            await self._leave_group(incoming)
+            return [], False
+        if incoming.kind == "command" and incoming.command == "exit":
+            return await self._exit(conversation, incoming), True
+        if incoming.kind == "command" and incoming.command == "forget":
+            await self._forget(conversation, incoming, update_id)
+            return [], False
+        if incoming.kind == "callback":
+            payload = await self._callback_payload(conversation, incoming)
+            return (await self._turn(conversation, payload, incoming) if payload else []), True
+        if incoming.kind == "media":
+            replies = await self._turn(conversation, MEDIA_PAYLOAD, incoming)
+            if incoming.text:  # a caption is words the child wrote: they are read like a message
+                replies += await self._turn(conversation, inbound_text(incoming.text, allow_payloads=False), incoming)
+            return replies, True
+        return await self._turn(conversation, inbound_text(incoming.text, allow_payloads=False), incoming), True
+
+    async def _turn(self, conversation: str, text: str, incoming: Incoming) -> list[dict[str, Any]]:
+        """One Rasa turn; its replies are collected, to be queued with the update's completion."""
+        collector = ReplyCollector()
+        hint = _language(incoming.language_hint)
+        await self.handle_message(UserMessage(
+            text, collector, conversation, input_channel=CHANNEL, metadata={"language": hint} if hint else None,
+        ))
+        return collector.messages
+
+    async def _callback_payload(self, conversation: str, incoming: Incoming) -> str | None:
+        """The payload of a pressed button, if the bot's message really offered it; else None."""
+        offered: list[str] = []
+        if isinstance(incoming.callback_message_id, int):
+            offered = await asyncio.to_thread(self.store.offered_buttons, conversation, incoming.callback_message_id)
+        valid = incoming.callback_data in offered and incoming.callback_data in BUTTON_PAYLOADS
+        notice = None if valid else catalog().telegram[await self._chat_language(conversation, incoming)]["button_expired"]
+        if incoming.callback_id:
+            with contextlib.suppress(TelegramError):  # the spinner stops by itself; the turn matters more
+                await self.bot.answer_callback_query(incoming.callback_id, text=notice)
+        return BUTTON_PAYLOADS[incoming.callback_data] if valid else None
+
+    async def _chat_language(self, conversation: str, incoming: Incoming) -> str:
+        chat = await asyncio.to_thread(self.store.chat, conversation)
+        return _language(chat[1] if chat else None) or _language(incoming.language_hint) or DEFAULT_LANGUAGE
+
+    async def _say_now(self, chat_id: int | None, text: str) -> None:
+        """Send without the outbox: for a chat whose mapping is not kept (a group, or /forget)."""
+        await self.bot.send_message(chat_id, to_html(text.strip()), parse_mode="HTML")
+
+    async def _leave_group(self, incoming: Incoming) -> None:
+        language = _language(incoming.language_hint) or DEFAULT_LANGUAGE
+        with contextlib.suppress(Forbidden):  # already removed from the group
+            await self._say_now(incoming.chat_id, catalog().telegram[language]["group_only"])
+        with contextlib.suppress(Forbidden, BadRequest):
+            await self.bot.leave_chat(incoming.chat_id)
+
+    async def _exit(self, conversation: str, incoming: Incoming) -> list[dict[str, Any]]:
+        """/exit: delete the bot's recent messages, end the conversation (marked as a quick exit,
+        and a waiting or live counsellor sees the child left), then say how to delete the chat."""
+        language = await self._chat_language(conversation, incoming)
+        message_ids = await asyncio.to_thread(self.store.recent_messages, conversation)
+        for start in range(0, len(message_ids), 100):
+            with contextlib.suppress(BadRequest):  # some may be gone already
+                await self.bot.delete_messages(incoming.chat_id, message_ids[start:start + 100])
+        await asyncio.to_thread(self.store.forget_messages, conversation)
+        await self._turn(conversation, QUICK_EXIT_PAYLOAD, incoming)
+        await asyncio.to_thread(contact_log.mark_child_left, conversation)
+        return [{"text": catalog().telegram[language]["exit_done"], "buttons": [], "language": language}]
+
+    async def _forget(self, conversation: str, incoming: Incoming, update_id: int) -> None:
+        """/forget: confirm first (the chat id is about to go), then erase the conversation state,
+        queue entries, chat mapping and message ids. The anonymous contact record stays."""
+        language = await self._chat_language(conversation, incoming)
+        await self._say_now(incoming.chat_id, catalog().telegram[language]["forget_done"])
+
+        def erase() -> None:
+            retention.forget_conversation(conversation)
+            contact_log.forget_handoffs(conversation)
+            self.store.forget_chat(conversation, update_id)
+
+        await asyncio.to_thread(erase)
+
+    # --- sending ---------------------------------------------------------------------------------
+    async def _send(self, conversation: str, reply: Outgoing) -> None:
+        """Send one queued reply (split when longer than Telegram allows), buttons on its last part."""
+        chat = await asyncio.to_thread(self.store.chat, conversation)
+        if chat is None:  # forgotten or purged: nobody to send to
+            await asyncio.to_thread(self.store.drop_replies, conversation)
+            return
+        chat_id = chat[0]
+        message = reply.message
+        parts = message.get("parts") or split_message(message.get("text") or "") or ["…"]
+        buttons = message.get("buttons") or []
+        sent: list[int] = []
+        try:
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                result = await self.bot.send_message(
+                    chat_id, to_html(part), parse_mode="HTML", reply_markup=keyboard(buttons) if last else None,
+                )
+                sent.append(result.message_id)
+        except Forbidden:
+            log.info("telegram: a child blocked the bot; their unsent replies are dropped")
+            await asyncio.to_thread(self.store.reply_sent, reply.id, conversation, sent, [])
+            await asyncio.to_thread(self.store.drop_replies, conversation)
+            return
+        except (TelegramError, OSError) as exc:
+            attempts = reply.attempts + 1
+            permanent = isinstance(exc, BadRequest)  # e.g. the chat no longer exists: retrying cannot help
+            log.warning("telegram: sending a reply failed (%s), attempt %d", type(exc).__name__, attempts)
+            if sent and not permanent and attempts < MAX_ATTEMPTS:  # delivered parts are not sent twice
+                rest = {**message, "parts": parts[len(sent):]}
+                await asyncio.to_thread(self.store.reply_progress, reply.id, conversation, sent, rest, attempts)
+                return
+            if permanent or attempts >= MAX_ATTEMPTS:
+                await asyncio.to_thread(self.store.reply_sent, reply.id, conversation, sent, [])
+            else:
+                await asyncio.to_thread(self.store.retry_reply, reply.id, attempts)
+            return
+        await asyncio.to_thread(self.store.reply_sent, reply.id, conversation, sent, [b["id"] for b in buttons])
