@@ -59,6 +59,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self.hung = threading.Event()  # set when a hanging method has been called
+        self._closing = False
 
     # --- life cycle ------------------------------------------------------------------------------
     @property
@@ -83,7 +84,6 @@ class FakeTelegram:
             self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             ready.set()
             loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
             loop.close()
 
         self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
@@ -93,7 +93,11 @@ class FakeTelegram:
 
     def stop(self) -> None:
         if self._loop:
+            self._closing = True
             self._loop.call_soon_threadsafe(self._release.set)  # type: ignore[union-attr]
+            self._loop.call_soon_threadsafe(self._new_update.set)  # type: ignore[union-attr]
+            time.sleep(0.2)  # let open long polls answer
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(15)  # type: ignore[union-attr]
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread:
             self._thread.join(10)
@@ -104,6 +108,13 @@ class FakeTelegram:
         with self._lock:
             self._updates.append(update)
         self._loop.call_soon_threadsafe(self._new_update.set)  # type: ignore[union-attr]
+
+    def hold(self, method: str) -> None:
+        """Make calls to `method` hang (never answered) until release()."""
+        self.hung.clear()
+        self._loop.call_soon_threadsafe(self._release.clear)  # type: ignore[union-attr]
+        time.sleep(0.05)
+        self.hang.add(method)
 
     def release(self) -> None:
         """Let hanging methods answer again."""
@@ -176,6 +187,8 @@ class FakeTelegram:
         if method in self.hang:
             self.hung.set()
             await self._release.wait()  # type: ignore[union-attr]
+            # the caller was gone (killed) or gave up: as far as the test knows, nothing was delivered
+            return self._error(502, "Bad Gateway")
         if planned == 429:
             return self._error(429, "Too Many Requests: retry after 1", parameters={"retry_after": 1})
         if planned is not None:
@@ -213,7 +226,7 @@ class FakeTelegram:
             with self._lock:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]  # offset confirms older ones
                 batch = self._updates[: int(params.get("limit") or 100)]
-            if batch or time.monotonic() >= deadline:
+            if batch or time.monotonic() >= deadline or self._closing:
                 return batch
             self._new_update.clear()  # type: ignore[union-attr]
             try:

@@ -1,0 +1,184 @@
+"""Telegram: nothing lost. A process killed after acknowledging an update still answers it after
+a restart; a flood from one chat is answered completely, in order, within Telegram's rate
+limits; long polling on PostgreSQL stores before it acknowledges and ignores duplicates."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.sql import column, table
+
+from bot.channels.telegram import store as tg
+from bot.channels.telegram.store import TelegramStore
+from bot.channels.telegram.worker import conversation_of
+from tests.conftest import make_server
+from tests.fake_telegram import FakeTelegram, message_update, sticker_update
+from tests.test_telegram import Harness, expected, shown, step, telegram_env
+
+pytestmark = pytest.mark.e2e
+events = table("events", column("id"), column("sender_id"), column("type_name"), column("data"))  # Rasa's tracker store
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTelegram]:
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def hook(tmp_path_factory: pytest.TempPathFactory, fake: FakeTelegram) -> Iterator[Harness]:
+    server = make_server(tmp_path_factory.mktemp("telegram-recovery"))
+    server.env.update(telegram_env(fake))
+    server.start()
+    yield Harness(server, fake)
+    server.stop()
+
+
+def _kill(harness: Harness) -> None:
+    proc = harness.server.proc
+    assert proc is not None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+def test_a_flood_from_one_chat_is_answered_completely_in_order_within_rate_limits(hook: Harness) -> None:
+    chat = 8_411_000_001
+    texts = [f"hello this is message number {n}" for n in range(100)]
+    updates = [message_update(chat, text) for text in texts]
+    for update in updates:
+        assert hook.post(update) == 200
+    conversation = conversation_of(chat)
+
+    def handled() -> bool:
+        return hook.count(tg.updates, conversation=conversation, status="done") == 100 and \
+            hook.count(tg.outbox, conversation=conversation) == 0
+
+    hook.fake.wait_for(handled, timeout=400, what="all 100 updates handled and answered")
+    with hook.engine.connect() as conn:
+        rows = conn.execute(
+            select(events.c.type_name, events.c.data).where(events.c.sender_id == conversation).order_by(events.c.id)
+        ).all()
+    said = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
+    assert said == texts  # every message reached Rasa once, in the order sent
+    bot_said = [shown(json.loads(data)["text"]) for kind, data in rows if kind == "bot"]
+    calls = hook.fake.calls_to("sendMessage", chat)
+    assert hook.fake.texts_to(chat) == bot_said  # every reply reached the chat once, in order
+    gaps = [b.at - a.at for a, b in itertools.pairwise(calls)]
+    assert min(gaps) >= 0.9, f"more than one message a second to one chat: {min(gaps):.2f}s"
+
+
+def test_killed_after_acknowledging_still_answers_after_restart(hook: Harness) -> None:
+    chat = 8_411_000_002
+    fake = hook.fake
+    fake.hold("sendMessage")
+    update = sticker_update(chat)
+    assert hook.post(update) == 200  # acknowledged: Telegram would not send it again
+    assert fake.hung.wait(60), "the reply was never attempted"
+    _kill(hook)  # SIGKILL while the reply is on its way
+    fake.release()
+    assert fake.texts_to(chat) == []
+
+    hook.server.start()
+    fake.wait_for(lambda: fake.texts_to(chat), 120, "the reply after the restart")
+    assert hook.settle(chat) == [expected("media_received")]
+    assert hook.count(tg.updates, update_id=update["update_id"], status="done") == 1
+
+
+def test_stored_but_not_yet_handled_is_handled_after_restart(hook: Harness) -> None:
+    chat = 8_411_000_003
+    hook.server.stop()
+    # what a crash right after storing (and acknowledging) leaves behind
+    update = message_update(chat, "i want to kill myself")
+    url = f"sqlite:///{hook.server.data_dir / 'ocsea.db'}"
+    assert TelegramStore(url).add_update(update["update_id"], conversation_of(chat), update) is True
+    hook.server.start()
+    hook.fake.wait_for_messages(chat, 1, 120)
+    assert hook.fake.texts_to(chat)[0] == expected("urgent")
+
+
+# --- long polling, on PostgreSQL ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def polling(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Harness]:
+    fake = FakeTelegram().start()
+    server = make_server(tmp_path_factory.mktemp("telegram-polling"), database_url=postgres_url)
+    server.env.update(telegram_env(fake, mode="polling"))
+    server.start()
+    harness = Harness(server, fake)
+    from sqlalchemy import create_engine
+
+    harness.engine = create_engine(postgres_url, future=True)
+    yield harness
+    server.stop()
+    harness.engine.dispose()
+    fake.stop()
+
+
+def test_polling_on_postgresql_answers_and_ignores_duplicates(polling: Harness) -> None:
+    fake = polling.fake
+    fake.wait_for(lambda: fake.calls_to("deleteWebhook"), 30, "deleteWebhook")
+    assert fake.calls_to("setWebhook") == []
+    chat = 8_511_000_001
+    fake.push_update(message_update(chat, "/start"))
+    fake.wait_for_messages(chat, 2)
+    assert fake.texts_to(chat) == [expected("welcome"), expected("ask_age")]
+
+    sticker = sticker_update(chat)
+    fake.push_update(sticker)
+    fake.push_update(sticker)  # Telegram sending the same update again
+    fake.wait_for_messages(chat, 3)
+    assert polling.settle(chat)[2:] == [expected("media_received")]
+    assert polling.count(tg.updates, conversation=conversation_of(chat)) == 2
+
+
+def test_polling_killed_after_acknowledging_still_answers_after_restart(polling: Harness) -> None:
+    fake = polling.fake
+    chat = 8_511_000_002
+    fake.hold("sendMessage")
+    update = message_update(chat, "nataka kujiua", language="sw")
+    fake.push_update(update)
+    assert fake.hung.wait(60)
+    # the update was stored, then acknowledged by the next getUpdates offset
+    fake.wait_for(lambda: any(int(c.params.get("offset") or 0) > update["update_id"] for c in fake.calls_to("getUpdates")),
+                  30, "the acknowledging getUpdates")
+    _kill(polling)
+    fake.release()
+    polling.server.start()
+    fake.wait_for(lambda: fake.texts_to(chat), 120, "the reply after the restart")
+    assert fake.texts_to(chat)[0] == expected("urgent", "sw")
+
+
+def _pg_cluster(action: str) -> None:
+    versions = [Path(p).name for p in glob.glob("/etc/postgresql/*")]
+    if not versions or not shutil.which("pg_ctlcluster"):
+        if os.environ.get("CI"):
+            pytest.fail("pg_ctlcluster is needed to stop and start PostgreSQL in CI")
+        pytest.skip("cannot stop PostgreSQL here")
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", action], check=True, timeout=120)
+
+
+def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing(polling: Harness) -> None:
+    fake = polling.fake
+    chat = 8_511_000_003
+    _pg_cluster("stop")
+    try:
+        update = message_update(chat, "someone is blackmailing me with my pics")
+        fake.push_update(update)
+        time.sleep(6)
+        offsets = [int(c.params.get("offset") or 0) for c in fake.calls_to("getUpdates")]
+        assert max(offsets) <= update["update_id"]  # not stored, so not acknowledged
+    finally:
+        _pg_cluster("start")
+    fake.wait_for_messages(chat, 1, 120)
+    assert polling.settle(chat) == [expected("welcome"), step("sextortion", 0)]
