@@ -19,6 +19,7 @@ lint: setup
 bench: setup  ## per-turn latency, throughput and memory: children's think time, then back to back
 	@$(PY) bench/conversations.py --concurrency 20 --rounds 2 --think-ms 2000
 	@$(PY) bench/conversations.py --concurrency 20 --rounds 3
+	@$(PY) bench/telegram_webhook.py --chats 100 --per-chat 10 --concurrency 20
 
 lock:  ## re-resolve requirements.in into requirements.lock (needs network access to PyPI)
 	@rm -rf .venv-lock && python3.10 -m venv .venv-lock && .venv-lock/bin/pip install -q -r requirements.in \

@@ -34,7 +34,7 @@ from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, TelegramSettings
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 PAYLOAD_BUTTONS = {payload: button_id for button_id, payload in BUTTON_PAYLOADS.items()}
-CONCURRENT_CHATS = 16
+CONCURRENT_CHATS = 64  # chats worked at once; most of the time each is waiting on its one-a-second pace
 TELEGRAM_COMMANDS = ("start", "help", "language", "exit", "forget")
 
 
