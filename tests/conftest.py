@@ -41,9 +41,8 @@ def _pg_available() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+def _fresh_postgres() -> Iterator[str]:
+    """Create a throw-away PostgreSQL database, yield its URL, then drop it."""
     if not _pg_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI and not reachable at {PG_ADMIN_URL}")
@@ -67,6 +66,18 @@ def postgres_url() -> Iterator[str]:
     )
     admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    yield from _fresh_postgres()
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of the module's own (for a service that must not share its tables)."""
+    yield from _fresh_postgres()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

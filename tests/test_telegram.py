@@ -73,10 +73,10 @@ def telegram_env(fake: FakeTelegram, mode: str = "webhook") -> dict[str, str]:
 class Harness:
     """The service and the fake Bot API together, with a child's-eye view of a chat."""
 
-    def __init__(self, server: LiveServer, fake: FakeTelegram) -> None:
+    def __init__(self, server: LiveServer, fake: FakeTelegram, database_url: str | None = None) -> None:
         self.server = server
         self.fake = fake
-        self.engine: Engine = create_engine(f"sqlite:///{server.data_dir / 'ocsea.db'}", future=True)
+        self.engine: Engine = create_engine(database_url or f"sqlite:///{server.data_dir / 'ocsea.db'}", future=True)
 
     def post(self, body: bytes | dict, secret: str | None = SECRET) -> int:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -372,3 +372,13 @@ def test_chat_ids_and_texts_are_encrypted_at_rest(tgs: Harness) -> None:
         raw += wal.read_bytes()
     assert b"8311900001" not in raw  # the first chat's id
     assert b"child8311900001" not in raw  # its username
+
+
+def test_without_a_token_the_service_runs_and_says_so_once(live_server: LiveServer) -> None:
+    logs = live_server.logs()
+    assert logs.count("Telegram channel off: TELEGRAM_BOT_TOKEN is not set") == 1
+    assert "Telegram: off (TELEGRAM_BOT_TOKEN not set)" in logs
+    request = urllib.request.Request(f"{live_server.url}/webhooks/telegram/webhook", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404  # no Telegram route at all

@@ -38,12 +38,16 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture(scope="module")
-def hook(tmp_path_factory: pytest.TempPathFactory, fake: FakeTelegram) -> Iterator[Harness]:
-    server = make_server(tmp_path_factory.mktemp("telegram-recovery"))
+def hook(tmp_path_factory: pytest.TempPathFactory, fake: FakeTelegram, module_postgres_url: str) -> Iterator[Harness]:
+    """Webhook mode on PostgreSQL, in a database of its own (a second Telegram worker on the same
+    tables would answer the other one's updates)."""
+    server = make_server(tmp_path_factory.mktemp("telegram-recovery"), database_url=module_postgres_url)
     server.env.update(telegram_env(fake))
     server.start()
-    yield Harness(server, fake)
+    harness = Harness(server, fake, module_postgres_url)
+    yield harness
     server.stop()
+    harness.engine.dispose()
 
 
 def _kill(harness: Harness) -> None:
@@ -101,7 +105,7 @@ def test_stored_but_not_yet_handled_is_handled_after_restart(hook: Harness) -> N
     hook.server.stop()
     # what a crash right after storing (and acknowledging) leaves behind
     update = message_update(chat, "i want to kill myself")
-    url = f"sqlite:///{hook.server.data_dir / 'ocsea.db'}"
+    url = hook.server.env["DATABASE_URL"]
     assert TelegramStore(url).add_update(update["update_id"], conversation_of(chat), update) is True
     hook.server.start()
     hook.fake.wait_for_messages(chat, 1, 120)
@@ -115,10 +119,7 @@ def polling(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iter
     server = make_server(tmp_path_factory.mktemp("telegram-polling"), database_url=postgres_url)
     server.env.update(telegram_env(fake, mode="polling"))
     server.start()
-    harness = Harness(server, fake)
-    from sqlalchemy import create_engine
-
-    harness.engine = create_engine(postgres_url, future=True)
+    harness = Harness(server, fake, postgres_url)
     yield harness
     server.stop()
     harness.engine.dispose()
@@ -157,6 +158,22 @@ def test_polling_killed_after_acknowledging_still_answers_after_restart(polling:
     polling.server.start()
     fake.wait_for(lambda: fake.texts_to(chat), 120, "the reply after the restart")
     assert fake.texts_to(chat)[0] == expected("urgent", "sw")
+
+
+def test_webhook_during_a_database_outage_answers_503_and_loses_nothing(hook: Harness) -> None:
+    chat = 8_411_000_004
+    update = message_update(chat, "someone is blackmailing me with my pics")
+    _pg_cluster("stop")
+    try:
+        assert hook.post(update) == 503  # not stored, so not acknowledged: Telegram will send it again
+    finally:
+        _pg_cluster("start")
+    deadline = time.monotonic() + 60
+    while hook.post(update) != 200:  # Telegram's redelivery
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    hook.fake.wait_for_messages(chat, 1, 120)
+    assert hook.settle(chat) == [expected("welcome"), step("sextortion", 0)]
 
 
 def _pg_cluster(action: str) -> None:
