@@ -184,6 +184,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def fake_bot_api() -> Iterator["FakeTelegram"]:  # noqa: F821
+    """A local fake Telegram Bot API server for one test module."""
+    from tests.fake_telegram import FakeTelegram
+
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> str:
     from bot.__main__ import latest_model

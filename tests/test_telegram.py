@@ -134,10 +134,8 @@ class Harness:
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
+def fake(fake_bot_api: FakeTelegram) -> FakeTelegram:
+    return fake_bot_api
 
 
 @pytest.fixture(scope="module")

@@ -212,25 +212,31 @@ def fake() -> Iterator[FakeTelegram]:
     server.stop()
 
 
+async def _sending_worker(fake: FakeTelegram, store: TelegramStore) -> TelegramWorker:
+    """A worker with a real python-telegram-bot client against the fake, for replies already queued."""
+    bot = make_bot(TOKEN, fake.url)
+    await bot.initialize()
+
+    async def no_rasa(_message: object) -> None:
+        raise AssertionError("only sending is exercised here")
+
+    worker = TelegramWorker(TelegramSettings(token=TOKEN), store, bot, no_rasa)
+    worker._running = True
+    return worker
+
+
 async def _drain(fake: FakeTelegram, db_url: str, chat: int, replies: list[dict]) -> TelegramStore:
     store = TelegramStore(db_url)
     conversation = conversation_of(chat)
     update_id = int(time.time() * 1000) % 10**9 + chat % 1000
     store.add_update(update_id, conversation, {})
     store.finish_update(update_id, conversation, replies, chat_id=chat, language="en")
-    bot = make_bot(TOKEN, fake.url)
-    await bot.initialize()
-
-    async def no_rasa(_message: object) -> None:
-        raise AssertionError("not used here")
-
-    worker = TelegramWorker(TelegramSettings(token=TOKEN), store, bot, no_rasa)
-    worker._running = True
+    worker = await _sending_worker(fake, store)
     deadline = time.monotonic() + 60
     while (store.next_reply(conversation)[0] or store.next_reply(conversation)[1]) and time.monotonic() < deadline:
         await worker._work_chat(conversation)
         await asyncio.sleep(0.2)
-    await bot.shutdown()
+    await worker.bot.shutdown()
     return store
 
 
@@ -278,16 +284,9 @@ def test_about_thirty_messages_a_second_for_the_whole_bot(fake: FakeTelegram, tm
         store.finish_update(50_000 + n, conversation_of(chat), [{"text": f"hello {n}", "buttons": []}], chat_id=chat)
 
     async def run() -> None:
-        bot = make_bot(TOKEN, fake.url)
-        await bot.initialize()
-
-        async def no_rasa(_message: object) -> None:
-            raise AssertionError("not used here")
-
-        worker = TelegramWorker(TelegramSettings(token=TOKEN), store, bot, no_rasa)
-        worker._running = True
+        worker = await _sending_worker(fake, store)
         await asyncio.gather(*(worker._work_chat(conversation_of(chat)) for chat in chats))
-        await bot.shutdown()
+        await worker.bot.shutdown()
 
     asyncio.run(run())
     sends = fake.calls_to("sendMessage")

@@ -31,10 +31,8 @@ events = table("events", column("id"), column("sender_id"), column("type_name"),
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
+def fake(fake_bot_api: FakeTelegram) -> FakeTelegram:
+    return fake_bot_api
 
 
 @pytest.fixture(scope="module")
