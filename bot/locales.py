@@ -203,7 +203,7 @@ class Catalog:
                 found.append(f"{lang}: web chat label '{key}' missing in one language")
         for lang, texts in self.telegram.items():
             for key in sorted(_flat_keys(self.telegram["en"]) ^ _flat_keys(texts)):
-                found.append(f"{lang}: Telegram text '{key}' missing in one language")
+                found.append(f"{lang}: Telegram text '{key.rstrip('.')}' missing in one language")
         for lang, texts in self.texts.items():
             for b in sorted(button_ids - set(texts["buttons"])):
                 found.append(f"{lang}: button '{b}' has no title")

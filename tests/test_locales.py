@@ -101,3 +101,23 @@ def test_catalog_accepts_unquoted_age_keys(tmp_path) -> None:
     cat = Catalog(root)
     assert cat.problems() == []
     assert cat.step("consent", 0, "en", age_band="13_15").text == catalog().step("consent", 0, "en", age_band="13_15").text
+
+
+def test_a_telegram_text_missing_in_one_language_is_a_problem(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, root)
+    path = root / "sw" / "telegram.yml"
+    path.write_text(re.sub(r"(?m)^  forget: .*\n", "", path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert Catalog(root).problems() == ["sw: Telegram text 'commands.forget' missing in one language"]
+
+
+def test_telegram_texts_are_plain_enough_for_telegram() -> None:
+    """Sent as Telegram HTML after escaping: only **bold** is markup, and commands are valid names."""
+    for lang in SUPPORTED_LANGUAGES:
+        texts = catalog().telegram[lang]
+        assert set(texts["commands"]) == {"start", "help", "language", "exit", "forget"}
+        assert all(0 < len(d) <= 256 for d in texts["commands"].values())
+        for key in ("exit_done", "forget_done", "group_only", "button_expired", "failed"):
+            assert texts[key].strip() and "<" not in texts[key] and "{" not in texts[key], (lang, key)

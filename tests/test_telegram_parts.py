@@ -294,3 +294,23 @@ def test_about_thirty_messages_a_second_for_the_whole_bot(fake: FakeTelegram, tm
     busiest = max(sum(1 for c in sends if s.at <= c.at < s.at + 1.0) for s in sends)
     assert busiest <= 30
     assert sends[-1].at - sends[0].at >= 2.5  # 90 messages took at least three seconds
+
+
+def test_the_worker_keeps_trying_until_the_bot_api_answers(fake: FakeTelegram, tmp_path) -> None:
+    fake.failures["getMe"] = [502, 502]  # Telegram unreachable at start-up
+    settings = TelegramSettings(token=TOKEN, mode="webhook", webhook_url="https://x.org/hook", webhook_secret="s" * 20,
+                                api_base_url=fake.url)
+
+    async def run() -> None:
+        async def no_rasa(_message: object) -> None:
+            raise AssertionError("no updates here")
+
+        worker = TelegramWorker(settings, TelegramStore(f"sqlite:///{tmp_path / 't.db'}"), make_bot(TOKEN, fake.url), no_rasa)
+        worker.start()
+        await asyncio.wait_for(worker.ready.wait(), timeout=20)
+        await worker.stop()
+
+    asyncio.run(run())
+    assert len(fake.calls_to("getMe")) == 3
+    assert fake.webhook == {"url": "https://x.org/hook", "secret_token": "s" * 20, "max_connections": 40,
+                            "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member"]}
