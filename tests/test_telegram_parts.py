@@ -204,6 +204,21 @@ def test_store_forget_and_retention(db_url: str) -> None:
     assert store.chat(conversation) is None
 
 
+def test_one_process_at_a_time_works_a_chat(db_url: str) -> None:
+    store = TelegramStore(db_url)
+    chat = conversation_of(int(time.time() * 1000) % 10**9)
+    assert store.claim(chat, "server-a")
+    assert not store.claim(chat, "server-b")  # held
+    assert store.claim(chat, "server-a")  # renewed by its holder
+    store.release(chat, "server-b")  # only the holder can release
+    assert not store.claim(chat, "server-b")
+    assert store.claim(chat, "server-b", now=time.time() + tg.LEASE_SECONDS + 1)  # a crashed holder's lease runs out
+    assert not store.claim(chat, "server-a")
+    store.release(chat, "server-b")
+    assert store.claim(chat, "server-a")
+    store.release(chat, "server-a")
+
+
 # --- sending through python-telegram-bot to the fake Bot API --------------------------------------------
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:

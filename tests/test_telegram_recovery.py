@@ -81,6 +81,43 @@ def test_a_flood_from_one_chat_is_answered_completely_in_order_within_rate_limit
     assert min(gaps) >= 1.0, f"more than one message a second to one chat: {min(gaps):.2f}s"
 
 
+def test_two_servers_on_one_database_answer_each_update_once_in_order(
+    hook: Harness, tmp_path_factory: pytest.TempPathFactory, module_postgres_url: str,
+) -> None:
+    """Webhook mode behind a load balancer: updates of one chat land on either server."""
+    second = make_server(tmp_path_factory.mktemp("telegram-second"), database_url=module_postgres_url)
+    second.env.update(telegram_env(hook.fake))
+    second.start()
+    other = Harness(second, hook.fake, module_postgres_url)
+    chats = [8_411_100_000 + n for n in range(4)]
+    script = ["hello", None, "what is grooming", None, "thanks", "ok"]
+    sent: dict[int, list[str]] = {chat: [] for chat in chats}
+    try:
+        for turn, text in enumerate(script):
+            for n, chat in enumerate(chats):
+                update = message_update(chat, text) if text else sticker_update(chat)
+                sent[chat].append(text or "/shared_media")
+                assert (hook if (turn + n) % 2 else other).post(update) == 200
+        conversations = [conversation_of(chat) for chat in chats]
+
+        def all_answered() -> bool:
+            return all(hook.count(tg.updates, conversation=c, status="done") == len(script) for c in conversations) and \
+                hook.count(tg.outbox) == 0
+
+        hook.fake.wait_for(all_answered, 180, "every update handled and answered")
+        for chat in chats:
+            with hook.engine.connect() as conn:
+                rows = conn.execute(
+                    select(events.c.type_name, events.c.data).where(events.c.sender_id == conversation_of(chat)).order_by(events.c.id)
+                ).all()
+            assert [json.loads(d)["text"] for k, d in rows if k == "user"] == sent[chat]
+            assert hook.fake.texts_to(chat) == [shown(json.loads(d)["text"]) for k, d in rows if k == "bot"]
+        assert hook.count(tg.leases) == 0  # every lease given back
+    finally:
+        second.stop()
+        other.engine.dispose()
+
+
 def test_killed_after_acknowledging_still_answers_after_restart(hook: Harness) -> None:
     chat = 8_411_000_002
     fake = hook.fake

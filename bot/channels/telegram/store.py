@@ -8,6 +8,9 @@
   keyed by the conversation's keyed hash; removed by retention and by /forget.
 - `telegram_sent`: ids of the bot's recent messages and the buttons each carried: /exit deletes
   those messages, and a button press is accepted only if that message offered that button.
+- `telegram_leases`: which process is working a chat, so that several servers on one database
+  (webhook mode behind a load balancer) never work the same chat at once, and a crashed
+  server's chats are taken over when its lease runs out.
 
 Encryption is Fernet (AES-128-CBC with HMAC-SHA256) under a key derived from the pseudonym
 secret, which never lives in the database.
@@ -90,11 +93,20 @@ sent = Table(
     Column("sent_at", Float, nullable=False),
 )
 
+leases = Table(
+    "telegram_leases",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("owner", String(32), nullable=False),  # the process working the chat
+    Column("expires_at", Float, nullable=False),
+)
+
 # Telegram redelivers an unacknowledged update for at most a day: a week of ids is plenty.
 DEDUPE_SECONDS = 7 * 86400
 # A bot can delete its own messages for 48 hours.
 DELETABLE_SECONDS = 48 * 3600
 MAX_ATTEMPTS = 8
+LEASE_SECONDS = 30.0
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +151,33 @@ class TelegramStore:
 
     def _run(self, work: Any) -> Any:
         return with_retry(work, self.url)
+
+    # --- who works a chat -------------------------------------------------------------------
+    def claim(self, conversation: str, owner: str, now: float | None = None) -> bool:
+        """Take or renew this process's lease on a chat; False while another process holds it."""
+        now = time.time() if now is None else now
+
+        def work(conn: Connection) -> bool:
+            row = conn.execute(
+                select(leases.c.owner, leases.c.expires_at).where(leases.c.conversation == conversation).with_for_update()
+            ).first()
+            if row is None:
+                conn.execute(leases.insert().values(conversation=conversation, owner=owner, expires_at=now + LEASE_SECONDS))
+                return True
+            if row.owner != owner and row.expires_at > now:
+                return False
+            conn.execute(update(leases).where(leases.c.conversation == conversation).values(
+                owner=owner, expires_at=now + LEASE_SECONDS,
+            ))
+            return True
+
+        try:
+            return self._run(work)
+        except IntegrityError:  # another process inserted the lease first
+            return False
+
+    def release(self, conversation: str, owner: str) -> None:
+        self._run(lambda conn: conn.execute(delete(leases).where(leases.c.conversation == conversation, leases.c.owner == owner)))
 
     # --- updates -------------------------------------------------------------------------
     def add_update(self, update_id: int, conversation: str, update_json: dict[str, Any], now: float | None = None) -> bool:
@@ -348,6 +387,7 @@ class TelegramStore:
             removed += conn.execute(delete(chats).where(chats.c.updated_at < keep_from)).rowcount or 0
             removed += conn.execute(delete(outbox).where(outbox.c.created_at < keep_from)).rowcount or 0
             removed += conn.execute(delete(sent).where(sent.c.sent_at < now - DELETABLE_SECONDS)).rowcount or 0
+            conn.execute(delete(leases).where(leases.c.expires_at < now - 3600))
             return removed
 
         return self._run(work)

@@ -1,8 +1,9 @@
 """Turning stored Telegram updates into Rasa turns and Rasa's replies into Telegram messages.
 
 Every update is first stored (bot.channels.telegram.store), then acknowledged; this worker takes
-them from the store. Each chat is worked by at most one task at a time, oldest update first,
-and sends a chat's replies in order before it takes that chat's next update. A failure leaves
+them from the store. Each chat is worked by at most one task at a time, in one process at a time
+(a lease in the database), oldest update first, and a chat's replies are sent in order before
+its next update is taken. A failure leaves
 the update or reply in the store to be retried with back-off; a crash loses nothing, because
 an update is marked handled, and its replies queued, in one transaction.
 """
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,7 +27,7 @@ from bot import contact_log, retention
 from bot.buttons import BUTTON_PAYLOADS
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_text
 from bot.channels.telegram.client import POLL_TIMEOUT
-from bot.channels.telegram.store import MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
+from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, split_message, to_html
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
@@ -95,6 +97,8 @@ class TelegramWorker:
         self.ready = asyncio.Event()
         self._wake = asyncio.Event()
         self._busy: set[str] = set()
+        self._owner = uuid.uuid4().hex  # this process, in telegram_leases
+        self._held_elsewhere: dict[str, float] = {}  # chat -> when to ask for its lease again
         self._slots = asyncio.Semaphore(CONCURRENT_CHATS)
         self._tasks: set[asyncio.Task] = set()
         self._running = False
@@ -206,6 +210,7 @@ class TelegramWorker:
             for conversation, due in waiting:
                 if conversation in self._busy:
                     continue
+                due = max(due, self._held_elsewhere.get(conversation, 0.0))
                 if due <= now:
                     self._busy.add(conversation)
                     self._spawn(self._work_chat(conversation))
@@ -215,9 +220,18 @@ class TelegramWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, sleep))
 
     async def _work_chat(self, conversation: str) -> None:
+        claimed = False
+        renew_at = 0.0
         try:
             async with self._slots:
                 while self._running:
+                    if time.monotonic() >= renew_at:  # take the lease, then renew it halfway through
+                        claimed = await asyncio.to_thread(self.store.claim, conversation, self._owner)
+                        if not claimed:  # another server is working this chat: look again in a second
+                            self._held_elsewhere[conversation] = time.time() + 1.0
+                            break
+                        self._held_elsewhere.pop(conversation, None)
+                        renew_at = time.monotonic() + LEASE_SECONDS / 2
                     reply, _ = await asyncio.to_thread(self.store.next_reply, conversation)
                     if reply is not None:
                         await self._send(conversation, reply)
@@ -230,6 +244,9 @@ class TelegramWorker:
             log.warning("telegram: working a chat failed (%s)", type(exc).__name__)
             await asyncio.sleep(1)
         finally:
+            if claimed:
+                with contextlib.suppress(Exception):  # otherwise it simply runs out
+                    await asyncio.to_thread(self.store.release, conversation, self._owner)
             self._busy.discard(conversation)
             self.wake()
 
