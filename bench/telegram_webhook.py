@@ -3,7 +3,7 @@
     python bench/telegram_webhook.py                       # 100 chats x 10 updates, 20 at a time
     python bench/telegram_webhook.py --chats 200 --per-chat 10 --concurrency 40
 
-Starts the service in webhook mode on a temporary SQLite database, with python-telegram-bot
+Starts the service in webhook mode on a temporary SQLite database (or `--database-url`), with python-telegram-bot
 talking to tests/fake_telegram.py, then posts updates as Telegram would (with the secret
 header). It reports two things:
 
@@ -76,16 +76,17 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=100)
     parser.add_argument("--per-chat", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=20, help="webhook requests in flight (Telegram uses up to 40)")
+    parser.add_argument("--database-url", help="an empty database to use (default: a temporary SQLite file)")
     args = parser.parse_args()
 
     fake = FakeTelegram().start()
-    server = make_server(Path(tempfile.mkdtemp(prefix="ocsea-bench-telegram-")))
+    server = make_server(Path(tempfile.mkdtemp(prefix="ocsea-bench-telegram-")), database_url=args.database_url)
     server.env.update(telegram_env(fake))
     print("starting the service ...", flush=True)
     server.start()
     from bot.channels.telegram.store import TelegramStore
 
-    store = TelegramStore(f"sqlite:///{server.data_dir / 'ocsea.db'}")
+    store = TelegramStore(args.database_url or f"sqlite:///{server.data_dir / 'ocsea.db'}")
     try:
         fake.wait_for(lambda: fake.webhook.get("url"), 60, "setWebhook")
         chats = [9_100_000_000 + n for n in range(args.chats)]
