@@ -207,6 +207,8 @@ class TelegramWorker:
                 await asyncio.sleep(1)
             now = time.time()
             sleep = 5.0
+            listed = {conversation for conversation, _ in waiting}
+            self._held_elsewhere = {c: t for c, t in self._held_elsewhere.items() if c in listed}
             for conversation, due in waiting:
                 if conversation in self._busy:
                     continue
