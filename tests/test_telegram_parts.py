@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from collections.abc import Iterator
 
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, select
 from bot.channels.telegram import store as tg
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.store import TelegramStore, backoff
-from bot.channels.telegram.updates import MAX_MESSAGE_UTF16, classify, split_message, to_html
+from bot.channels.telegram.updates import MAX_MESSAGE_UTF16, classify, minimise, split_message, to_html
 from bot.channels.telegram.worker import TelegramWorker, conversation_of, keyboard
 from bot.settings import TelegramSettings, telegram_settings
 from tests.fake_telegram import (
@@ -62,6 +63,20 @@ def test_updates_are_read_for_what_they_ask(update: dict, kind: str, extra: dict
     assert incoming.kind == kind
     for name, value in extra.items():
         assert getattr(incoming, name) == value
+
+
+@pytest.mark.parametrize(
+    "update",
+    [message_update(1, "hello"), message_update(1, "hi again", edited=True), photo_update(1, caption="look"), sticker_update(1),
+     voice_update(1), callback_update(1, 7, "next", language="sw"), message_update(-100, "hi", kind="supergroup"),
+     added_to_group_update(-100), {"update_id": 5, "inline_query": {"id": "1"}}, {"update_id": 6, "message": "odd"}],
+)
+def test_only_what_is_needed_is_kept_and_it_means_the_same(update: dict) -> None:
+    slim = minimise(update)
+    assert classify(slim) == classify(update)
+    stored = json.dumps(slim)
+    for gone in ("username", "first_name", "file_id", "file_unique_id", "Test", "A group"):
+        assert gone not in stored
 
 
 def test_removed_from_a_group_or_blocked_is_ignored() -> None:

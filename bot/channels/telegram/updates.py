@@ -81,6 +81,45 @@ def _command(text: str) -> str | None:
     return name if name in CHANNEL_COMMANDS else None
 
 
+def _chat_min(chat: Any) -> dict[str, Any] | None:
+    return {"id": chat.get("id"), "type": chat.get("type")} if isinstance(chat, dict) else None
+
+
+def _from_min(user: Any) -> dict[str, Any]:
+    return {"language_code": user.get("language_code")} if isinstance(user, dict) and user.get("language_code") else {}
+
+
+def minimise(update: dict[str, Any]) -> dict[str, Any]:
+    """Only what `classify` reads: no names, usernames or file ids are ever stored.
+
+    Media become a flag (the file id could fetch the picture), the sender only their language.
+    """
+    kept: dict[str, Any] = {"update_id": update.get("update_id")}
+    for key in ("message", "edited_message"):
+        message = update.get(key)
+        if isinstance(message, dict):
+            slim = {"chat": _chat_min(message.get("chat")), "from": _from_min(message.get("from"))}
+            for field in ("text", "caption"):
+                if isinstance(message.get(field), str):
+                    slim[field] = message[field]
+            slim.update({field: True for field in MEDIA_FIELDS if field in message})
+            kept[key] = slim
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message") if isinstance(query.get("message"), dict) else {}
+        kept["callback_query"] = {
+            "id": query.get("id"), "data": query.get("data"), "from": _from_min(query.get("from")),
+            "message": {"message_id": message.get("message_id"), "chat": _chat_min(message.get("chat"))},
+        }
+    member = update.get("my_chat_member")
+    if isinstance(member, dict):
+        status = (member.get("new_chat_member") or {}).get("status") if isinstance(member.get("new_chat_member"), dict) else None
+        kept["my_chat_member"] = {
+            "chat": _chat_min(member.get("chat")), "from": _from_min(member.get("from")), "new_chat_member": {"status": status},
+        }
+    return kept
+
+
 def classify(update: dict[str, Any]) -> Incoming:
     """What the bot should do with one update."""
     found = chat_of(update)

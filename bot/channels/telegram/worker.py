@@ -28,7 +28,7 @@ from bot.buttons import BUTTON_PAYLOADS
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_text
 from bot.channels.telegram.client import POLL_TIMEOUT
 from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
-from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, split_message, to_html
+from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, minimise, split_message, to_html
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
 from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, TelegramSettings
@@ -167,7 +167,7 @@ class TelegramWorker:
         update_id = update.get("update_id")
         if found is None or not isinstance(update_id, int):
             return False
-        stored = await asyncio.to_thread(self.store.add_update, update_id, conversation_of(found[0]), update)
+        stored = await asyncio.to_thread(self.store.add_update, update_id, conversation_of(found[0]), minimise(update))
         if stored:
             self.wake()
         return stored
