@@ -26,6 +26,8 @@ BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Helper", "username": "h
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 HTML_TAG = re.compile(r"<(/?)([a-z-]+)(?:\s[^>]*)?>")
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "blockquote"}
+# Methods whose answer is just `true` (what they did is in `calls`).
+ALWAYS_TRUE = {"setMyCommands", "sendChatAction", "deleteMessage", "deleteMessages", "answerCallbackQuery", "leaveChat"}
 RAW_TEXT_FIELDS = {"text", "caption", "secret_token", "url", "callback_query_id", "description", "short_description"}
 
 
@@ -193,6 +195,8 @@ class FakeTelegram:
             return self._error(429, "Too Many Requests: retry after 1", parameters={"retry_after": 1})
         if planned is not None:
             return self._error(planned, "Internal Server Error" if planned >= 500 else "Bad Request: chat not found")
+        if method in ALWAYS_TRUE:
+            return web.json_response({"ok": True, "result": True})
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
@@ -204,9 +208,6 @@ class FakeTelegram:
 
     def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
-
-    def api_setMyCommands(self, _: dict[str, Any]) -> bool:
-        return True
 
     def api_setWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook = dict(params)
@@ -252,21 +253,6 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return message
-
-    def api_sendChatAction(self, _: dict[str, Any]) -> bool:
-        return True
-
-    def api_deleteMessage(self, _: dict[str, Any]) -> bool:
-        return True
-
-    def api_deleteMessages(self, _: dict[str, Any]) -> bool:
-        return True
-
-    def api_answerCallbackQuery(self, _: dict[str, Any]) -> bool:
-        return True
-
-    def api_leaveChat(self, _: dict[str, Any]) -> bool:
-        return True
 
     def api_getFile(self, _: dict[str, Any]) -> Any:
         return self._error(400, "Bad Request: the bot must never fetch files")

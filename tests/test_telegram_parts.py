@@ -44,7 +44,7 @@ def utf16(text: str) -> int:
         (message_update(1, "/forget@helper_test_bot"), "command", {"command": "forget"}),
         (message_update(1, "/exit please"), "text", {"text": "/exit please"}),
         (message_update(1, "/start"), "text", {"text": "/start"}),
-        (photo_update(1), "media", {"text": None, "media": True}),
+        (photo_update(1), "media", {"text": None}),
         (photo_update(1, caption="look"), "media", {"text": "look"}),
         (sticker_update(1), "media", {}),
         (voice_update(1), "media", {}),

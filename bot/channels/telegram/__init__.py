@@ -15,13 +15,16 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
 from bot.settings import TelegramSettings
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.worker import TelegramWorker
 
 log = logging.getLogger(__name__)
 MAX_UPDATE_BYTES = 1_000_000
@@ -34,7 +37,7 @@ class TelegramInput(InputChannel):
     def __init__(self, settings: TelegramSettings, database_url: str | None = None) -> None:
         self.settings = settings
         self.database_url = database_url
-        self.worker: Any = None
+        self.worker: TelegramWorker | None = None
 
     @classmethod
     def name(cls) -> str:

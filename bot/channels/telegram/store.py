@@ -140,6 +140,7 @@ class Outgoing:
     id: int
     message: dict[str, Any]
     attempts: int
+    chat_id: int | None  # None: the chat was forgotten or purged
 
 
 class TelegramStore:
@@ -261,15 +262,20 @@ class TelegramStore:
 
     # --- replies -------------------------------------------------------------------------
     def next_reply(self, conversation: str) -> tuple[Outgoing | None, float | None]:
+        """The conversation's oldest queued reply with the chat to send it to, in one query."""
+
         def work(conn: Connection) -> tuple[Outgoing | None, float | None]:
             row = conn.execute(
-                select(outbox).where(outbox.c.conversation == conversation).order_by(outbox.c.id).limit(1)
+                select(outbox.c.id, outbox.c.payload, outbox.c.attempts, outbox.c.next_attempt_at, chats.c.chat_id)
+                .outerjoin(chats, chats.c.conversation == outbox.c.conversation)
+                .where(outbox.c.conversation == conversation).order_by(outbox.c.id).limit(1)
             ).first()
             if row is None:
                 return None, None
             if row.next_attempt_at > time.time():
                 return None, row.next_attempt_at
-            return Outgoing(row.id, unseal(row.payload), row.attempts), None
+            chat_id = int(unseal(row.chat_id)) if row.chat_id is not None else None
+            return Outgoing(row.id, unseal(row.payload), row.attempts, chat_id), None
 
         return self._run(work)
 
@@ -303,12 +309,9 @@ class TelegramStore:
             update(outbox).where(outbox.c.id == reply_id).values(attempts=attempts, next_attempt_at=time.time() + backoff(attempts))
         ))
 
-    def drop_replies(self, conversation: str, reply_id: int | None = None) -> int:
-        """Give up on one reply (or all of a conversation's): the chat is gone or blocked the bot."""
-        query = delete(outbox).where(outbox.c.conversation == conversation)
-        if reply_id is not None:
-            query = query.where(outbox.c.id == reply_id)
-        return self._run(lambda conn: conn.execute(query).rowcount or 0)
+    def drop_replies(self, conversation: str) -> int:
+        """Give up on a conversation's unsent replies: the chat is gone or blocked the bot."""
+        return self._run(lambda conn: conn.execute(delete(outbox).where(outbox.c.conversation == conversation)).rowcount or 0)
 
     # --- the chat and what the bot sent there ----------------------------------------------
     @staticmethod
@@ -327,11 +330,6 @@ class TelegramStore:
             select(chats.c.chat_id, chats.c.language).where(chats.c.conversation == conversation)
         ).first())
         return (int(unseal(row.chat_id)), row.language) if row else None
-
-    def set_language(self, conversation: str, language: str) -> None:
-        self._run(lambda conn: conn.execute(
-            update(chats).where(chats.c.conversation == conversation).values(language=language)
-        ))
 
     def offered_buttons(self, conversation: str, message_id: int) -> list[str]:
         """The button ids the bot's message `message_id` in this chat offered (none if unknown)."""

@@ -36,7 +36,6 @@ class Incoming:
     kind: str
     chat_id: int | None = None
     text: str | None = None
-    media: bool = False
     command: str | None = None
     callback_id: str | None = None
     callback_data: str | None = None
@@ -157,7 +156,7 @@ def classify(update: dict[str, Any]) -> Incoming:
         return Incoming("text", chat_id, text=text, language_hint=hint)
     caption = message.get("caption") if isinstance(message.get("caption"), str) else None
     if any(field in message for field in MEDIA_FIELDS):
-        return Incoming("media", chat_id, text=caption, media=True, language_hint=hint)
+        return Incoming("media", chat_id, text=caption, language_hint=hint)
     # Service messages (pinned, chat created...) and anything unknown carry nothing to answer.
     return Incoming("ignore", chat_id)
 

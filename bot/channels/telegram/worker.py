@@ -362,11 +362,10 @@ class TelegramWorker:
     # --- sending ---------------------------------------------------------------------------------
     async def _send(self, conversation: str, reply: Outgoing) -> None:
         """Send one queued reply (split when longer than Telegram allows), buttons on its last part."""
-        chat = await asyncio.to_thread(self.store.chat, conversation)
-        if chat is None:  # forgotten or purged: nobody to send to
+        chat_id = reply.chat_id
+        if chat_id is None:  # forgotten or purged: nobody to send to
             await asyncio.to_thread(self.store.drop_replies, conversation)
             return
-        chat_id = chat[0]
         message = reply.message
         parts = message.get("parts") or split_message(message.get("text") or "") or ["…"]
         buttons = message.get("buttons") or []
