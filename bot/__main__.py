@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | actions | triage | purge | check`."""
+"""Command line: `python -m bot serve | actions | triage | evaluate | purge | check`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,23 @@ def cmd_triage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """The safety evaluation on tests/eval/; exit 1 when urgent recall < 100% or any false urgent."""
+    import tempfile
+
+    # The dialogue cases run the real actions, which write contact records: never into real data.
+    scratch = tempfile.mkdtemp(prefix="ocsea-eval-")
+    os.environ["DATA_DIR"] = scratch
+    os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/eval.db"
+    from bot.evaluate import run
+
+    results = run(args.model or latest_model(), args.failures)
+    failed = [f.language for f in results if f.urgent_caught < f.urgent_total or f.false_urgent]
+    if failed:
+        print(f"FAILED: urgent recall below 100% or false urgent above 0 in {', '.join(failed)}")
+    return 1 if failed else 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from bot.retention import purge, purge_telegram
 
@@ -98,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("actions", help="run only the rasa_sdk action server (127.0.0.1:ACTION_PORT)")
     tri = sub.add_parser("triage", help="JSON lines {\"text\": ...} on stdin -> triage JSON lines")
     tri.add_argument("--model")
+    evaluate = sub.add_parser("evaluate", help="safety figures per language on tests/eval/ (urgent recall, false urgent, ...)")
+    evaluate.add_argument("--model")
+    evaluate.add_argument("--failures", action="store_true", help="also list every case that failed")
     purge = sub.add_parser("purge", help="delete conversation events older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None)
     sub.add_parser("check", help="check that every text in locales/ renders")
@@ -114,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
         run_action_server()
         return 0
-    return {"triage": cmd_triage, "purge": cmd_purge, "check": cmd_check}[args.command](args)
+    commands = {"triage": cmd_triage, "evaluate": cmd_evaluate, "purge": cmd_purge, "check": cmd_check}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ def _build() -> dict[str, str]:
         "feel_ok": _payload("feeling_ok"),
         "feel_bad": _payload("feeling_bad"),
         "feel_unsafe": _payload("urgent_risk"),
+        "safe_yes": _payload("feeling_ok", answer="safe"),
+        "answer_no": _payload("feeling_ok"),
+        "not_safe": _payload("urgent_risk"),
+        "thoughts_safe": _payload("feeling_ok", answer="thoughts_safe"),
+        "help_now": _payload("help_now"),
+        "grounding": _payload("help_now", answer="grounding"),
         "language_en": _payload("choose_language", language="en"),
         "language_sw": _payload("choose_language", language="sw"),
     }

@@ -15,13 +15,14 @@ from typing import Any
 import yaml
 
 from bot.buttons import BUTTON_PAYLOADS
-from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES
+from bot.directory_schema import directory_problems
+from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES, get_settings
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DIRECTORY_FILE = PROJECT_ROOT / "bot" / "directory.yml"
 AGE_VARIANTS = ("under_13", "13_15", "16_17")
 # Placeholders a text may use; all are filled from the signposting directory.
-SIGNPOST_FIELDS = ("helpline", "helpline_hours", "emergency", "hotline", "removal", "country_name")
+SIGNPOST_FIELDS = ("helpline", "helpline_hours", "emergency", "hotline", "removal", "country_name", "crisis", "country_question")
 
 
 def age_variant(age_band: str | None) -> str:
@@ -80,7 +81,10 @@ class Catalog:
             lang: yaml.safe_load((root / lang / "telegram.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
         }
         self.directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))
-        self._signposts: dict[tuple[str, str], dict[str, str]] = {}
+        self.lexicons = {
+            lang: yaml.safe_load((root / lang / "lexicon.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
+        }
+        self._signposts: dict[tuple[str, str, bool], dict[str, str]] = {}
 
     # --- structure -------------------------------------------------------------------
     def topics(self) -> list[str]:
@@ -119,7 +123,7 @@ class Catalog:
         lang = self._lang(lang)
         text = self._pick(self.texts[lang]["messages"][key], age_band)
         buttons = self.flows["messages"][key]["buttons"]
-        return self._reply(lang, text, buttons, country, extra_buttons)
+        return self._reply(lang, text, buttons, country, age_band, extra_buttons)
 
     def step(
         self, topic: str, step: int, lang: str, age_band: str | None = None,
@@ -128,15 +132,17 @@ class Catalog:
         lang = self._lang(lang)
         text = self._pick(self.texts[lang]["topics"][topic]["steps"][step], age_band)
         buttons = self.flows["topics"][topic]["steps"][step]["buttons"]
-        return self._reply(lang, text, buttons, country, extra_buttons)
+        return self._reply(lang, text, buttons, country, age_band, extra_buttons)
 
     def _reply(
-        self, lang: str, text: str, button_ids: list[str], country: str | None,
+        self, lang: str, text: str, button_ids: list[str], country: str | None, age_band: str | None,
         extra_buttons: list[dict[str, str]] | None,
     ) -> Reply:
-        rendered = text.format(**self.signposts(lang, country)) if "{" in text else text
+        if "{" in text:
+            text = text.format(**self.signposts(lang, country, adult=age_band == "adult"))
+            text = "\n".join(line for line in text.splitlines() if line.strip())  # an empty placeholder's line goes
         buttons = [self.button(lang, b) for b in button_ids] + list(extra_buttons or [])
-        return Reply(rendered.strip(), buttons)
+        return Reply(text.strip(), buttons)
 
     @staticmethod
     def _lang(lang: str | None) -> str:
@@ -149,14 +155,18 @@ class Catalog:
         return text.get(age_variant(age_band)) or text["13_15"]
 
     # --- signposting -----------------------------------------------------------------
-    def signposts(self, lang: str, country: str | None) -> dict[str, str]:
-        """Placeholder values for a language and country, cached: the directory is static."""
-        key = (lang, country or "")
+    def signposts(self, lang: str, country: str | None, adult: bool = False) -> dict[str, str]:
+        """Placeholder values for a language and country, cached: the directory is static.
+
+        An unknown country reads HOME_COUNTRY (the helpline's own); with none set, the text
+        asks the country and gives numbers that work in many countries meanwhile.
+        """
+        key = (lang, country or "", adult)
         if key not in self._signposts:
-            self._signposts[key] = self._build_signposts(lang, country)
+            self._signposts[key] = self._build_signposts(lang, country or get_settings().home_country, adult)
         return self._signposts[key]
 
-    def _build_signposts(self, lang: str, country: str | None) -> dict[str, str]:
+    def _build_signposts(self, lang: str, country: str | None, adult: bool) -> dict[str, str]:
         words = self.texts[lang]["directory"]
         code = self.country_code(country) if country else None
         entry = self.directory["entries"].get(code, {}) if code else {}
@@ -178,8 +188,15 @@ class Catalog:
         hotline_text = f"{hotline['name']} ({hotline['address']})" if hotline else words["hotline_unknown"]
 
         removal_routes = entry.get("removal") or defaults["removal"]
+        if adult:  # 18 and over: StopNCII first; children's routes only for pictures taken under 18
+            removal_routes = ["stop_ncii", *removal_routes]
         removal = "; ".join(words[f"removal_{route}"] for route in removal_routes)
 
+        crisis = entry.get("crisis")
+        crisis_text = words["crisis"].format(
+            name=crisis["name"], number=crisis["number"],
+            hours=words["hours_24h"] if crisis.get("hours") == "24h" else words["hours_unknown"],
+        ) if crisis else ""
         country_name = self.texts[lang]["countries"].get(code or "", "") if code else ""
         return {
             "helpline": helpline_text,
@@ -187,16 +204,29 @@ class Catalog:
             "emergency": emergency,
             "hotline": hotline_text,
             "removal": removal,
-            "country_name": country_name,
+            "country_name": country_name or self._cldr_name(lang, country),
+            "crisis": crisis_text,
+            "country_question": "" if country else words["country_question"],
         }
+
+    @staticmethod
+    def _cldr_name(lang: str, country: str | None) -> str:
+        """A country we have no entry for is still named in the child's language (CLDR, via Babel)."""
+        if not country or len(country) != 2:
+            return ""
+        from babel import Locale
+
+        return Locale.parse(lang).territories.get(country, "")
 
     # --- checks used by tests and `python -m bot check-locales` ------------------------
     def problems(self) -> list[str]:
         """Everything that would make a text fail to render, in any language."""
-        found: list[str] = []
+        found: list[str] = directory_problems(self.directory, self.texts)
+        for lang, lexicon in self.lexicons.items():
+            found += [f"{lang}: lexicon {problem}" for problem in lexicon_problems(lexicon)]
         button_ids = {b for m in self.flows["messages"].values() for b in m["buttons"]}
         button_ids |= {b for t in self.flows["topics"].values() for s in t["steps"] for b in s["buttons"]}
-        button_ids.add("resume")
+        button_ids |= {"resume"} | {f"topic_{t}" for t in self.flows["topics"] if f"topic_{t}" in BUTTON_PAYLOADS}
         allowed = set(SIGNPOST_FIELDS)
         for lang, labels in self.webchat.items():
             for key in sorted(set(self.webchat["en"]) ^ set(labels)):
@@ -230,6 +260,30 @@ class Catalog:
                         if not _placeholders(variant) <= allowed:
                             found.append(f"{lang}: '{topic}' step {i + 1} uses {_placeholders(variant) - allowed}")
         return found
+
+
+LEXICON_SECTIONS = {
+    "answers": ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts"),
+    "faq": ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline"),
+}
+
+
+def lexicon_problems(doc: Any) -> list[str]:
+    """Every answer signal and FAQ topic present, as lists of strings (YAML reads bare yes/no as booleans)."""
+    if not isinstance(doc, dict):
+        return ["is not a mapping"]
+    found = []
+    for section, keys in LEXICON_SECTIONS.items():
+        entries = doc.get(section) or {}
+        for key in keys:
+            phrases = entries.get(key)
+            if not phrases or not all(isinstance(p, str) for p in phrases):
+                found.append(f"{section}.{key}: missing, empty or not all quoted strings")
+        found += [f"{section}: unexpected key {k!r} (quote yes/no)" for k in entries if k not in keys]
+    for section in ("numbers", "language_names"):
+        if not doc.get(section):
+            found.append(f"{section}: missing")
+    return found
 
 
 @lru_cache(maxsize=1)

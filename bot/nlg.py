@@ -28,7 +28,8 @@ def render(cat: Catalog, name: str, context: dict[str, Any]) -> dict[str, Any] |
         reply = cat.step(topic, int(step), **common)
     else:
         return None
-    return {**reply.as_dict(), "language": lang}
+    # Channels read these: the page keeps the numbers in reach while `urgent`, for `country`.
+    return {**reply.as_dict(), "language": lang, "country": context.get("country"), "urgent": bool(context.get("urgent")), "key": name}
 
 
 class LocaleNLG(NaturalLanguageGenerator):
@@ -45,5 +46,6 @@ class LocaleNLG(NaturalLanguageGenerator):
             "age_band": kwargs.get("age_band") or tracker.get_slot("age_band"),
             "country": kwargs.get("country") or tracker.get_slot("country"),
             "extra_buttons": kwargs.get("extra_buttons"),
+            "urgent": kwargs.get("urgent", tracker.get_slot("urgent_active")),
         }
         return render(self.catalog, utter_action, context)

@@ -21,6 +21,15 @@ from bot.language import guess_language
 from bot.safety import safety_net
 
 OVERRIDES = {"suicidal": "urgent_risk", "danger_now": "urgent_risk"}
+# What the child disclosed decides the flow over the model's topic guess: a threat to share
+# images is sextortion whatever else the message says; abuse in person is not "grooming".
+# First listed wins. An intent already in the disclosure's own flow is left alone.
+DISCLOSURE_OVERRIDES = (
+    ("ocsea.sextortion", "ask_sextortion", frozenset()),
+    ("abuse.sexual_offline", "abuse_offline", frozenset({"ask_livestream", "ask_offer_to_meet"})),
+)
+# The model's guess never outranks these (the urgent route, or an answer the dialogue reads itself).
+KEEP_INTENTS = frozenset({"urgent_risk", "self_harm", "help_now"})
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -46,10 +55,28 @@ class SafetyNet(GraphComponent):
         safety = findings.as_dict()
         safety["language"] = guess_language(text)
         model_intent = (message.get(INTENT) or {}).get("name")
+        if text.startswith("/"):  # a button payload: the child chose, nothing to second-guess
+            message.set("safety", safety, add_to_output=True)
+            return
         forced = OVERRIDES.get(findings.urgent or "") or ("self_harm" if findings.self_harm else None)
         if forced and forced != model_intent and not (forced == "self_harm" and model_intent == "urgent_risk"):
-            safety["model_intent"] = model_intent
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != forced]
-            message.set(INTENT, {"name": forced, "confidence": 1.0}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [{"name": forced, "confidence": 1.0}, *ranking], add_to_output=True)
+            self._force(message, safety, forced)
+        elif model_intent == "urgent_risk" and not findings.urgent and (findings.negated or findings.idiom):
+            # "my mum will kill me", "im not suicidal": the words, not a crisis. The next intent speaks.
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "urgent_risk"]
+            if ranking:
+                self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
+        elif model_intent not in KEEP_INTENTS:
+            for category, intent, also_kept in DISCLOSURE_OVERRIDES:
+                if category in findings.categories and model_intent != intent and model_intent not in also_kept:
+                    self._force(message, safety, intent)
+                    break
         message.set("safety", safety, add_to_output=True)
+
+    @staticmethod
+    def _force(message: Message, safety: dict[str, Any], intent: str, confidence: float = 1.0) -> None:
+        """Replace the model's intent, keeping its choice as `safety.model_intent`."""
+        safety["model_intent"] = (message.get(INTENT) or {}).get("name")
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+        message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": confidence}, *ranking], add_to_output=True)

@@ -64,6 +64,7 @@ class Settings:
     retention_days: int
     quick_exit_url: str
     telegram: TelegramSettings | None = None
+    home_country: str | None = None  # the helpline's own country: numbers when the child's is unknown
 
     @property
     def action_endpoint(self) -> str:
@@ -83,7 +84,18 @@ def get_settings() -> Settings:
         retention_days=int(os.environ.get("RETENTION_DAYS", "30")),
         quick_exit_url=os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
         telegram=telegram_settings(dict(os.environ)),
+        home_country=home_country(os.environ.get("HOME_COUNTRY", "")),
     )
+
+
+def home_country(value: str) -> str | None:
+    """HOME_COUNTRY as an ISO 3166-1 alpha-2 code (or unset); anything else stops start-up clearly."""
+    code = value.strip().upper()
+    if not code:
+        return None
+    if len(code) != 2 or not code.isalpha():
+        raise SystemExit(f"HOME_COUNTRY must be an ISO 3166-1 alpha-2 code such as KE or GB, not {value!r}.")
+    return code
 
 
 def pseudonym_key() -> bytes:

@@ -62,6 +62,13 @@ SETTING_DEFAULTS = {
 }
 # A second-ranked intent still counts when the model gives it at least this much.
 SECONDARY_INTENT_CONFIDENCE = 0.30
+# Topic intents whose bare question ("what is sextortion?") is information, not a disclosure.
+INFO_TOPIC_INTENTS = frozenset({
+    "ask_sextortion", "ask_images_shared", "ask_offer_for_images", "ask_offer_to_meet", "ask_grooming",
+    "ask_unwanted_content", "ask_csam_encountered", "ask_livestream",
+})
+# Attributes that show a message tells of something that happened, not a general question.
+EVENT_ATTRIBUTES = ("time_since_event", "perpetrator", "platform", "told_anyone")
 
 
 def max_risk(*levels: str) -> str:
@@ -88,6 +95,10 @@ class Triage:
     categories: dict[str, str | None] = field(default_factory=dict)  # code -> setting
     risk: str = "none"
     attributes: dict[str, str] = field(default_factory=dict)
+    urgent_kind: str | None = None  # "suicidal" or "danger_now" when risk is urgent
+    disclosure: bool = False  # the child tells of harm to themself (or to someone they write about)
+    negated: bool = False  # "im not suicidal, but ...": a gentle check question, not the urgent route
+    caller_role: str | None = None  # "parent" or "friend" when someone writes about another child
 
     def as_cli_dict(self) -> dict[str, Any]:
         return {
@@ -108,33 +119,52 @@ def triage(parse_data: dict[str, Any]) -> Triage:
     if safety.get("platform"):
         attributes["platform"] = safety["platform"]
 
-    codes: list[str] = list(INTENT_CATEGORIES.get(intent, ()))
+    urgent_kind = safety.get("urgent") or ("suicidal" if intent == "urgent_risk" else None)
+    # Danger now is recorded as what is happening, never as suicidal.
+    codes: list[str] = [] if urgent_kind == "danger_now" and intent == "urgent_risk" else list(INTENT_CATEGORIES.get(intent, ()))
     # The intent the model chose before the safety net overrode it still tells us something.
     original = safety.get("model_intent")
-    if original and original != intent:
+    if original and original != intent and not (urgent_kind == "danger_now" and original == "urgent_risk"):
         codes += INTENT_CATEGORIES.get(original, ())
     for ranked in (parse_data.get("intent_ranking") or [])[1:2]:
-        if ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE:
+        if ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and ranked.get("name") != "urgent_risk":
             codes += [c for c in INTENT_CATEGORIES.get(ranked["name"], ()) if c in CATEGORY_RISK]
     codes += safety.get("categories") or []
+    codes += safety.get("danger_categories") or []
     if safety.get("urgent") == "suicidal":
         codes.append("mental_health.suicidal")
     if safety.get("self_harm"):
         codes.append("mental_health.self_harm")
 
     categories = {c: category_setting(c, attributes.get("setting")) for c in dict.fromkeys(codes)}
-    risk = max_risk("none", *(CATEGORY_RISK.get(c, "none") for c in categories))
-    if attributes.get("time_since_event") == "ongoing" and risk == "low" and any(
-        c.startswith(("ocsea.", "abuse.")) for c in categories
+    harm = [c for c in categories if c.startswith(("ocsea.", "abuse."))]
+    told_of_event = any(attributes.get(a) for a in EVENT_ATTRIBUTES)
+    disclosure = bool(harm) and bool(safety.get("first_person") or attributes.get("caller")) and (
+        not safety.get("info_question") or told_of_event
+    )
+    if harm and not disclosure and not safety.get("urgent") and intent in INFO_TOPIC_INTENTS and (
+        safety.get("info_question") or not safety.get("first_person")
     ):
-        risk = "high"  # ongoing harm (taxonomy: "ongoing abuse") is high, not low
-    if safety.get("urgent"):
+        # "what is grooming": a question about a harm, not a case of it (taxonomy: info.online_safety).
+        categories = {c: s for c, s in categories.items() if c not in harm} | {"info.online_safety": None}
+        harm = []
+    risk = max_risk("none", *(CATEGORY_RISK.get(c, "none") for c in categories))
+    ongoing = attributes.get("time_since_event") == "ongoing" or (disclosure and attributes.get("perpetrator") == "known_adult")
+    if ongoing and risk == "low" and harm:
+        risk = "high"  # ongoing harm (taxonomy: "ongoing abuse"): offers, grooming, abuse still going on
+    if urgent_kind and (safety.get("urgent") or intent == "urgent_risk"):
         risk = "urgent"
+    else:
+        urgent_kind = None
     return Triage(
         language=safety.get("language") or "unknown",
         intent=intent,
         confidence=confidence,
         categories=categories,
         risk=risk,
-        attributes={k: v for k, v in attributes.items() if k != "setting"},
+        attributes={k: v for k, v in attributes.items() if k not in ("setting", "caller_role")},
+        urgent_kind=urgent_kind,
+        disclosure=disclosure,
+        negated=bool(safety.get("negated")) and risk != "urgent",
+        caller_role=attributes.get("caller_role"),
     )

@@ -20,6 +20,7 @@ COMMANDS = {
     "/menu": "/help",
     "/language": "/choose_language",
     "/lugha": "/choose_language",
+    "/sos": "/help_now",  # the numbers, always in reach (Telegram's command menu lists it first)
 }
 
 

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -70,20 +71,24 @@ class PhraseSet:
         else:
             self.by_first.setdefault(pattern[0], []).append((label, pattern))
 
-    def matches(self, toks: list[str]) -> list[tuple[int, str]]:
-        """(position, label) of every match, in the order they occur in the message."""
-        found: list[tuple[int, str]] = []
+    def spans(self, toks: list[str]) -> list[tuple[int, int, str]]:
+        """(start, end, label) of every match, in the order they occur in the message."""
+        found: list[tuple[int, int, str]] = []
         for i, tok in enumerate(toks):
             for label, pattern in self.by_first.get(tok, ()):
                 if _matches_at(toks, i, pattern):
-                    found.append((i, label))
+                    found.append((i, i + len(pattern), label))
             for label, pattern in self.wild_first:
                 if _matches_at(toks, i, pattern):
-                    found.append((i, label))
+                    found.append((i, i + len(pattern), label))
         return found
 
+    def matches(self, toks: list[str]) -> list[tuple[int, str]]:
+        """(position, label) of every match, in the order they occur in the message."""
+        return [(start, label) for start, _, label in self.spans(toks)]
+
     def labels_in(self, toks: list[str]) -> set[str]:
-        return {label for _, label in self.matches(toks)}
+        return {label for _, _, label in self.spans(toks)}
 
 
 def _matches_at(toks: list[str], i: int, pattern: tuple[str, ...]) -> bool:
@@ -96,11 +101,16 @@ def _matches_at(toks: list[str], i: int, pattern: tuple[str, ...]) -> bool:
 class SafetyFindings:
     """What the phrase lists found in one message."""
 
-    urgent: str | None  # "suicidal", "danger_now" or None
+    urgent: UrgentKind | None
     self_harm: bool
     categories: tuple[str, ...]
     attributes: dict[str, str]
     platform: str | None
+    danger_categories: tuple[str, ...] = ()  # what is happening, when urgent is "danger_now"
+    negated: bool = False  # an urgent phrase was negated ("im not suicidal"): ask, don't alarm
+    idiom: bool = False  # an urgent word was part of an everyday idiom ("my mum will kill me")
+    first_person: bool = False  # the message tells of the writer's own life
+    info_question: bool = False  # the message opens as a question about a topic ("what is ...")
 
     def as_dict(self) -> dict:
         return {
@@ -109,11 +119,25 @@ class SafetyFindings:
             "categories": list(self.categories),
             "attributes": dict(self.attributes),
             "platform": self.platform,
+            "danger_categories": list(self.danger_categories),
+            "negated": self.negated,
+            "idiom": self.idiom,
+            "first_person": self.first_person,
+            "info_question": self.info_question,
         }
 
 
+UrgentKind = Literal["suicidal", "danger_now"]
+# danger_now phrases listed without a category are recorded as this one.
+DEFAULT_DANGER_CATEGORY = "abuse.other"
+# A negation word up to this many tokens before an urgent phrase negates it ("im not suicidal").
+NEGATION_WINDOW = 3
+# "don't", "didn't" ... tokenise to "don t": a lone "t" after one of these is a negation.
+_NEGATING_T = {"don", "didn", "won", "isn", "wasn", "ain", "aren", "wouldn", "shouldn", "couldn", "haven", "doesn"}
+
 # attribute label in the phrase files -> (taxonomy attribute, value)
 _ATTRIBUTE_LABELS = {
+    "caller_parent": ("caller_role", "parent"),
     "caller_other_person": ("caller", "other_person"),
     "setting_offline": ("setting", "offline"),
     "setting_online": ("setting", "online"),
@@ -147,13 +171,22 @@ class SafetyNet:
             for wrong, right in (doc.get("spelling") or {}).items():
                 self.spelling[_squash(str(wrong))] = _squash(str(right))
         self.urgent = PhraseSet()
+        self.not_urgent = PhraseSet()
         self.self_harm = PhraseSet()
         self.categories = PhraseSet()
         self.attributes = PhraseSet()
         self.platforms = PhraseSet()
+        self.info_question = PhraseSet()
+        self.negation_words: set[str] = set()
+        self.first_person: set[str] = set()
         for doc in docs:
-            for kind, phrases in (doc.get("urgent") or {}).items():
-                self._add(self.urgent, kind, phrases)
+            urgent = doc.get("urgent") or {}
+            self._add(self.urgent, "suicidal", urgent.get("suicidal") or [])
+            danger = urgent.get("danger_now") or {}
+            for category, phrases in (danger.items() if isinstance(danger, dict) else [(DEFAULT_DANGER_CATEGORY, danger)]):
+                self._add(self.urgent, f"danger_now:{category}", phrases)
+            for kind, phrases in (doc.get("not_urgent") or {}).items():
+                self._add(self.not_urgent, kind, phrases)
             self._add(self.self_harm, "self_harm", doc.get("self_harm") or [])
             for code, phrases in (doc.get("categories") or {}).items():
                 self._add(self.categories, code, phrases)
@@ -161,16 +194,41 @@ class SafetyNet:
                 self._add(self.attributes, label, phrases)
             for platform, phrases in (doc.get("platforms") or {}).items():
                 self._add(self.platforms, platform, phrases)
+            self._add(self.info_question, "info_question", doc.get("info_question") or [])
+            self.negation_words |= {t for w in doc.get("negation_words") or [] for t in tokens(str(w), self.spelling)}
+            self.first_person |= {t for w in doc.get("first_person") or [] for t in tokens(str(w), self.spelling)}
 
     def _add(self, target: PhraseSet, label: str, phrases: list[str]) -> None:
         for phrase in phrases:
             if isinstance(phrase, str):  # a stray null in the YAML must never become the word "none"
                 target.add(label, tokens(phrase, self.spelling))
 
+    def _negated_at(self, toks: list[str], start: int) -> bool:
+        for i in range(max(0, start - NEGATION_WINDOW), start):
+            if toks[i] in self.negation_words or (toks[i] == "t" and i > 0 and toks[i - 1] in _NEGATING_T):
+                return True
+        return False
+
+    def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool]:
+        """Urgent labels that stand, and whether any were negated or part of an idiom."""
+        exceptions = self.not_urgent.spans(toks)
+        kept: list[str] = []
+        negated = idiom = False
+        for start, end, label in self.urgent.spans(toks):
+            overlapping = {kind for s, e, kind in exceptions if s < end and start < e}
+            if "negated" in overlapping or self._negated_at(toks, start):
+                negated = True
+            elif "idiom" in overlapping:
+                idiom = True
+            else:
+                kept.append(label)
+        return kept, negated, idiom
+
     def check(self, text: str) -> SafetyFindings:
         toks = tokens(text, self.spelling)
-        urgent_kinds = self.urgent.labels_in(toks)
-        urgent = "suicidal" if "suicidal" in urgent_kinds else ("danger_now" if urgent_kinds else None)
+        urgent_labels, negated, idiom = self._urgent(toks)
+        danger = tuple(dict.fromkeys(label.split(":", 1)[1] for label in urgent_labels if label.startswith("danger_now:")))
+        urgent: UrgentKind | None = "suicidal" if "suicidal" in urgent_labels else ("danger_now" if danger else None)
         attributes: dict[str, str] = {}
         matched = self.attributes.labels_in(toks)
         for label in _PRECEDENCE:
@@ -180,6 +238,10 @@ class SafetyNet:
                     attributes[name] = "both"
                 else:
                     attributes.setdefault(name, value)
+        if attributes.get("caller_role") == "parent":
+            attributes["caller"] = "other_person"
+        elif attributes.get("caller") == "other_person":
+            attributes["caller_role"] = "friend"
         platforms = self.platforms.matches(toks)  # the first platform named is where it began
         return SafetyFindings(
             urgent=urgent,
@@ -187,6 +249,11 @@ class SafetyNet:
             categories=tuple(sorted(self.categories.labels_in(toks))),
             attributes=attributes,
             platform=platforms[0][1] if platforms else None,
+            danger_categories=danger,
+            negated=negated and not urgent,
+            idiom=idiom and not urgent,
+            first_person=any(t in self.first_person for t in toks),
+            info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
         )
 
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 PAYLOAD_BUTTONS = {payload: button_id for button_id, payload in BUTTON_PAYLOADS.items()}
 CONCURRENT_CHATS = 64  # chats worked at once; most of the time each is waiting on its one-a-second pace
-TELEGRAM_COMMANDS = ("start", "help", "language", "exit", "forget")
+TELEGRAM_COMMANDS = ("sos", "start", "help", "language", "exit", "forget")
 
 
 def conversation_of(chat_id: int) -> str:

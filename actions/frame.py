@@ -1,0 +1,106 @@
+"""The frame every action shares: one turn's context, what to say, and recording it.
+
+`BotAction.run` reads the render context (language, age band, country) and triages the child's
+message; then, before the action's own work, the dialogue gets a chance to read the message as
+an answer to the question the bot last asked (actions.dialogue). A language suggestion follows,
+the turn goes to the anonymous contact log, and replies are dispatched with their metadata
+(country, and whether the urgent state is on, so channels can keep the numbers in reach).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dialogue import after_respond, handled_by_dialogue
+from actions.turn import Turn
+from bot.contact_log import ContactUpdate, record_turn
+from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.triage import max_risk, triage
+
+
+class BotAction(Action):
+    """The frame every action shares; subclasses implement `respond`."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    def respond(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        turn = self._turn(tracker)
+        if not handled_by_dialogue(turn):
+            self.respond(turn)
+            after_respond(turn)
+        self._suggest_language(turn)
+        await asyncio.get_running_loop().run_in_executor(None, self._record, turn)
+        urgent = bool(turn.slot("urgent_active"))
+        for reply in turn.replies:
+            dispatcher.utter_message(
+                response=reply["name"], language=reply["language"], age_band=turn.age_band,
+                country=turn.country, extra_buttons=reply["extra_buttons"] or None, urgent=urgent,
+            )
+        return [SlotSet(name, value) for name, value in turn.slots.items()] + turn.extra_events
+
+    # --- the shared frame ----------------------------------------------------------------
+    @staticmethod
+    def _turn(tracker: Tracker) -> Turn:
+        parsed = triage(tracker.latest_message)
+        language = tracker.get_slot("language")
+        slots: dict[str, Any] = {}
+        if language not in SUPPORTED_LANGUAGES:
+            hinted = (tracker.latest_message.get("metadata") or {}).get("language")
+            language = parsed.language if parsed.language in SUPPORTED_LANGUAGES else (
+                hinted if hinted in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+            )
+            slots["language"] = language
+        age_band = tracker.get_slot("age_band")
+        country = tracker.get_slot("country")
+        return Turn(
+            tracker=tracker, triage=parsed, language=language, slots=slots,
+            age_band=age_band if age_band != "unknown" else None,
+            country=country if country != "unknown" else None,
+        )
+
+    @staticmethod
+    def _suggest_language(turn: Turn) -> None:
+        """Offer a switch when a message of four or more words is in another supported language."""
+        guess = turn.triage.language
+        if guess in SUPPORTED_LANGUAGES and guess != turn.language and guess != turn.slot("suggested_language"):
+            turn.replies.append({"name": "msg:language_suggest", "language": guess, "extra_buttons": None})
+            turn.slots["suggested_language"] = guess
+
+    @staticmethod
+    def _contact_id(turn: Turn) -> str:
+        contact_id = turn.slot("contact_id")
+        if not contact_id:
+            contact_id = uuid.uuid4().hex
+            turn.slots["contact_id"] = contact_id
+        return contact_id
+
+    def _record(self, turn: Turn) -> None:
+        tracker = turn.tracker
+        change = ContactUpdate(
+            contact_id=self._contact_id(turn),
+            user_hash=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "unknown",
+            language=turn.language,
+            country=turn.country or turn.slot("country"),
+            age_band=turn.age_band or turn.slot("age_band"),
+            categories={**turn.triage.categories, **turn.extra_categories},
+            attributes=turn.triage.attributes,
+            risk=max_risk(turn.triage.risk, turn.risk_floor),
+            human_requested=turn.asked_for_person,
+            outcome=turn.outcome,
+            quick_exit=turn.quick_exit,
+            queue_for_counsellor=turn.queue_for_counsellor,
+        )
+        record_turn(change)

@@ -1,0 +1,194 @@
+"""How children answer the bot's own questions, name countries, ages and languages, in every language.
+
+The words are data: locales/<lang>/lexicon.yml, one file per supported language, merged so a child
+who mixes languages is still understood. Country names come from CLDR (Babel) in every supported
+language, with the lexicon's aliases (cities, slang) on top and a loose match for typos
+("keyna", "tanzaniya"). Text is normalised exactly as the safety net does (bot.safety.tokens),
+and everything is compiled once per process: reading a message costs dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from babel import Locale
+
+from bot.safety import PhraseSet, safety_net, tokens
+from bot.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+# Signals an answer can carry; `read_answer` turns them into what the answer means.
+ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts")
+FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline")
+# CLDR territories that are not places a child lives in.
+_NOT_COUNTRIES = {"ZZ", "UN", "EZ", "QO", "XA", "XB", "XK"}
+_MIN_FUZZY_LENGTH = 5
+_FUZZY_CUTOFF = 0.8
+
+# What an answer to a risk question means for the conversation.
+Reading = Literal["risk", "safe", "thoughts_safe"]
+# Which way a question is asked: "are you having thoughts of suicide?" (yes is risk) or
+# "are you safe right now?" (yes is safe).
+Polarity = Literal["yes_is_risk", "yes_is_safe"]
+
+
+@dataclass(frozen=True)
+class Countries:
+    """Normalised country names (as token tuples) -> ISO 3166 alpha-2 code."""
+
+    exact: dict[tuple[str, ...], str]
+    by_length: dict[int, list[str]]  # for loose matching: names joined by spaces, by token count
+
+    def find(self, toks: list[str], loose: bool) -> str | None:
+        longest = max(self.by_length, default=0)
+        for size in range(min(longest, len(toks)), 0, -1):
+            for start in range(len(toks) - size + 1):
+                code = self.exact.get(tuple(toks[start:start + size]))
+                if code:
+                    return code
+        if not loose:
+            return None
+        for size in range(min(longest, len(toks)), 0, -1):
+            names = self.by_length.get(size, [])
+            for start in range(len(toks) - size + 1):
+                window = " ".join(toks[start:start + size])
+                if len(window) < _MIN_FUZZY_LENGTH:
+                    continue
+                close = difflib.get_close_matches(window, names, n=1, cutoff=_FUZZY_CUTOFF)
+                if close:
+                    return self.exact[tuple(close[0].split())]
+        return None
+
+
+class Lexicon:
+    """All supported languages' lexicons, merged."""
+
+    def __init__(self, root: Path = LOCALES_DIR, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
+        self.spelling = safety_net().spelling
+        self.docs = {lang: yaml.safe_load((root / lang / "lexicon.yml").read_text(encoding="utf-8")) for lang in languages}
+        self.answers = PhraseSet()
+        self.faq = PhraseSet()
+        self.language_names = PhraseSet()
+        self.numbers: dict[tuple[str, ...], int] = {}
+        for doc in self.docs.values():
+            for signal, phrases in (doc.get("answers") or {}).items():
+                self._add(self.answers, signal, phrases)
+            for topic, phrases in (doc.get("faq") or {}).items():
+                self._add(self.faq, topic, phrases)
+            for lang, names in (doc.get("language_names") or {}).items():
+                self._add(self.language_names, lang, names)
+            for words, number in (doc.get("numbers") or {}).items():
+                self.numbers[tuple(self.tokens(str(words)))] = int(number)
+        self.countries = self._countries(languages)
+
+    def tokens(self, text: str) -> list[str]:
+        return tokens(text, self.spelling)
+
+    def _add(self, target: PhraseSet, label: object, phrases: list[object]) -> None:
+        # YAML 1.1 reads a bare yes/no/on/off as a boolean: such an entry would silently never match.
+        if not isinstance(label, str) or not all(isinstance(p, str) for p in phrases or []):
+            raise ValueError(f"lexicon: quote the entries of {label!r} (YAML read a non-string)")
+        for phrase in phrases or []:
+            target.add(label, self.tokens(phrase))
+
+    def _countries(self, languages: tuple[str, ...]) -> Countries:
+        exact: dict[tuple[str, ...], str] = {}
+        for lang in languages:
+            for code, name in Locale.parse(lang).territories.items():
+                if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
+                    for variant in {name, name.split(" - ")[0], re.sub(r"\s*\(.*\)", "", name)}:
+                        toks = tuple(t for t in self.tokens(variant) if t != "the")
+                        if toks:
+                            exact.setdefault(toks, code)
+        for doc in self.docs.values():
+            for alias, code in (doc.get("country_aliases") or {}).items():
+                exact[tuple(self.tokens(str(alias)))] = str(code)
+        by_length: dict[int, list[str]] = {}
+        for toks in exact:
+            by_length.setdefault(len(toks), []).append(" ".join(toks))
+        return Countries(exact, by_length)
+
+    # --- reading a message -----------------------------------------------------------------
+    def answer_signals(self, text: str) -> set[str]:
+        return self.answers.labels_in(self.tokens(text))
+
+    def read_answer(self, text: str, polarity: Polarity) -> Reading | None:
+        """What a typed answer to a risk question means, or None when it is not an answer.
+
+        Hedged answers ("kind of", "idk", "not really", "sijui") and distress ("bad",
+        "sijisikii poa") read as risk, as crisis lines do: asking again costs less than missing it.
+        """
+        s = self.answer_signals(text)
+        safe_words = "ok" in s
+        if "unsafe" in s:
+            return "risk"
+        if "thoughts" in s and safe_words:
+            return "thoughts_safe"
+        if "distress" in s or "unsure" in s:
+            return "risk"
+        if polarity == "yes_is_risk":
+            if "yes" in s and safe_words:
+                return "thoughts_safe"
+            if "yes" in s or "thoughts" in s:
+                return "risk"
+            if "no" in s or safe_words:
+                return "safe"
+            return None
+        if "thoughts" in s:
+            return "risk"
+        if "no" in s and not safe_words:
+            return "risk"
+        if "yes" in s or safe_words:
+            return "safe"
+        return None
+
+    def faq_topics(self, text: str) -> list[str]:
+        """Questions about the service itself, in the order the child asked them."""
+        seen: dict[str, None] = {}
+        for _, topic in self.faq.matches(self.tokens(text)):
+            seen.setdefault(topic, None)
+        return list(seen)
+
+    def find_country(self, text: str, loose: bool = False) -> str | None:
+        """An ISO country code named in free text; `loose` also forgives typos ("keyna")."""
+        return self.countries.find(self.tokens(text), loose)
+
+    def find_age_band(self, text: str) -> str | None:
+        """An age band from "im 14", "13", "nina miaka kumi na nne" or "under 13"."""
+        lowered = text.lower()
+        if re.search(r"\b(under|below|chini ya)\s*13\b", lowered):
+            return "under_13"
+        match = re.search(r"\b(\d{1,2})\b", lowered)
+        age = int(match.group(1)) if match else self._number_in(self.tokens(text))
+        if age is None or not 5 <= age <= 99:
+            return None
+        if age < 13:
+            return "under_13"
+        if age <= 15:
+            return "13_15"
+        return "16_17" if age <= 17 else "adult"
+
+    def _number_in(self, toks: list[str]) -> int | None:
+        longest = max((len(k) for k in self.numbers), default=0)
+        for size in range(min(longest, len(toks)), 0, -1):
+            for start in range(len(toks) - size + 1):
+                number = self.numbers.get(tuple(toks[start:start + size]))
+                if number is not None:
+                    return number
+        return None
+
+    def find_language(self, text: str) -> str | None:
+        found = self.language_names.matches(self.tokens(text))
+        return found[0][1] if found else None
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The process-wide lexicon, built on first use (at start-up, not per message)."""
+    return Lexicon()
