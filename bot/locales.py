@@ -161,9 +161,10 @@ class Catalog:
         An unknown country reads HOME_COUNTRY (the helpline's own); with none set, the text
         asks the country and gives numbers that work in many countries meanwhile.
         """
+        country = country or get_settings().home_country
         key = (lang, country or "", adult)
         if key not in self._signposts:
-            self._signposts[key] = self._build_signposts(lang, country or get_settings().home_country, adult)
+            self._signposts[key] = self._build_signposts(lang, country, adult)
         return self._signposts[key]
 
     def _build_signposts(self, lang: str, country: str | None, adult: bool) -> dict[str, str]:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_KEY = "test-pseudonym-key-not-secret"
 os.environ.setdefault("PSEUDONYM_KEY", TEST_KEY)
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# In-process actions record contacts: into a scratch database, never the project's own var/.
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="ocsea-tests-"))
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -199,3 +202,29 @@ def trained_model() -> str:
     from bot.__main__ import latest_model
 
     return latest_model()
+
+
+@pytest.fixture(scope="session")
+def agent(trained_model: str) -> "Agent":  # noqa: F821
+    """The trained model, loaded once for the in-process tests."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(trained_model)
+
+
+@pytest.fixture(scope="session")
+def executor() -> "ActionExecutor":  # noqa: F821
+    """The real actions, loaded by package name as the action server loads them."""
+    from rasa_sdk.executor import ActionExecutor
+
+    actions = ActionExecutor()
+    actions.register_package("actions")
+    return actions
+
+
+@pytest.fixture
+def chat(agent, executor):  # noqa: ANN001, ANN201
+    """A new in-process conversation: chat("en") or chat("sw", country="KE")."""
+    from tests.support.inprocess import Chat
+
+    return lambda language="en", **slots: Chat(agent, executor, language, **slots)

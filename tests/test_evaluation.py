@@ -1,0 +1,79 @@
+"""The project's own safety evaluation (tests/eval/): the suite fails when a child in crisis is missed.
+
+The sets are written independently of the training data and phrase lists; this test also checks
+they stay apart (no evaluation text is a training example).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+
+from bot.evaluate import EVAL_DIR, evaluate, load_sets, outcome_matches, table
+from bot.safety import tokens
+from bot.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+
+MIN_MESSAGES = 300
+
+
+@pytest.fixture(scope="module")
+def figures(agent) -> dict:  # noqa: ANN001
+    results = asyncio.new_event_loop().run_until_complete(evaluate(agent))
+    print("\n" + table(f.row() for f in results))
+    return {f.language: f for f in results}
+
+
+def test_every_language_has_an_evaluation_set() -> None:
+    sets = load_sets()
+    assert set(SUPPORTED_LANGUAGES) <= set(sets)
+    for language in SUPPORTED_LANGUAGES:
+        kinds = {m["kind"] for m in sets[language]["messages"]}
+        assert len(sets[language]["messages"]) >= MIN_MESSAGES
+        assert {"urgent", "danger_now", "high", "low", "none", "idiom"} <= kinds
+        assert {c["setup"] for c in sets[language]["cases"]} == {"feelings_check", "safe_now", "ask_country", "ask_age"}
+
+
+def test_evaluation_texts_are_not_training_examples() -> None:
+    training = set()
+    for path in (PROJECT_ROOT / "nlu_data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            training |= {" ".join(tokens(line[2:])) for line in block.get("examples", "").splitlines() if line.startswith("- ")}
+    for language, data in load_sets().items():
+        texts = [m["text"] for m in data["messages"]] + [c["answer"] for c in data["cases"]]
+        # Short answers ("yes", "hapana") are words, not examples; longer texts must be new.
+        overlap = [t for t in texts if len(t.split()) > 3 and " ".join(tokens(t)) in training]
+        assert overlap == [], (language, overlap)
+
+
+def test_urgent_recall_is_complete_and_nothing_false_is_urgent(figures: dict) -> None:
+    for language in SUPPORTED_LANGUAGES:
+        f = figures[language]
+        missed = [x for x in f.failures if x.startswith(("[urgent]", "[danger_now]"))]
+        false = [x for x in f.failures if not x.startswith(("[urgent]", "[danger_now]", "[feelings", "[safe_now", "[ask_"))]
+        assert f.urgent_caught == f.urgent_total, (language, missed)
+        assert f.false_urgent == 0, (language, false)
+
+
+def test_risk_answers_in_dialogues_are_never_missed(figures: dict) -> None:
+    for language in SUPPORTED_LANGUAGES:
+        f = figures[language]
+        missed = [x for x in f.failures if "-> urgent]" in x]
+        assert f.dialogue_urgent_caught == f.dialogue_urgent_total, (language, missed)
+
+
+def test_outcome_labels() -> None:
+    assert outcome_matches("urgent", ["msg:urgent"], {})
+    assert not outcome_matches("safe", ["msg:safe_ack", "msg:urgent_again"], {})
+    assert outcome_matches("country:KE", [], {"country": "KE"})
+    assert outcome_matches("country:unlisted", [], {"country": "NG"}) and not outcome_matches("country:unlisted", [], {"country": "KE"})
+    assert outcome_matches("topic:grooming", ["step:grooming:0"], {})
+    with pytest.raises(ValueError):
+        outcome_matches("nonsense", [], {})
+
+
+def test_eval_files_are_where_the_command_reads_them() -> None:
+    assert sorted(p.name for p in EVAL_DIR.glob("*.yml")) == sorted(
+        f"{kind}_{lang}.yml" for kind in ("messages", "dialogues") for lang in SUPPORTED_LANGUAGES
+    )

@@ -1,0 +1,73 @@
+"""The lexicon: free-text answers to the bot's questions (risk, age, country, language) and service questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.lexicon import lexicon
+
+
+def find_age_band(text: str) -> str | None:
+    return lexicon().find_age_band(text)
+
+
+def find_country(text: str) -> str | None:
+    return lexicon().find_country(text, loose=True)
+
+
+def find_language(text: str) -> str | None:
+    return lexicon().find_language(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [("im 14", "13_15"), ("12", "under_13"), ("I'm sixteen", "16_17"), ("under 13", "under_13"),
+     ("nina miaka kumi na nne", "13_15"), ("miaka 17", "16_17"), ("i am 19", "adult"), ("chini ya 13", "under_13"),
+     ("no", None), ("i have 2 cats", None)],
+)
+def test_age_band(text: str, band: str | None) -> None:
+    assert find_age_band(text) == band
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("i live in kenya", "KE"), ("South Africa", "ZA"), ("niko afrika kusini", "ZA"), ("uk", "GB"),
+     ("the philippines", "PH"), ("naishi Dar", "TZ"), ("germany", "DE"), ("marekani", "US"), ("my house", None),
+     ("keyna", "KE"), ("tanzaniya", "TZ"), ("south afrika", "ZA"), ("phillipines", "PH"), ("nigeria", "NG"),
+     ("india", "IN"), ("Ujerumani", "DE"), ("nchi ya Afrika Kusini", "ZA"), ("ok", None), ("yes", None)],
+)
+def test_country(text: str, code: str | None) -> None:
+    assert find_country(text) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("can we speak swahili", "sw"), ("kiswahili tafadhali", "sw"), ("english please", "en"), ("kiingereza", "en"), ("hmm", None)],
+)
+def test_language(text: str, lang: str | None) -> None:
+    assert find_language(text) == lang
+
+
+@pytest.mark.parametrize(("text", "polarity", "reading"), [
+    ("yes", "yes_is_risk", "risk"), ("ya sometimes", "yes_is_risk", "risk"), ("kind of", "yes_is_risk", "risk"),
+    ("idk", "yes_is_risk", "risk"), ("not really", "yes_is_risk", "risk"), ("bad", "yes_is_risk", "risk"),
+    ("ndiyo", "yes_is_risk", "risk"), ("sijui", "yes_is_risk", "risk"), ("sijisikii poa kabisa", "yes_is_risk", "risk"),
+    ("no", "yes_is_risk", "safe"), ("hapana", "yes_is_risk", "safe"), ("nah im good", "yes_is_risk", "safe"),
+    ("im ok just scared", "yes_is_risk", "safe"), ("yes but im safe right now", "yes_is_risk", "thoughts_safe"),
+    ("i have thoughts but im safe", "yes_is_risk", "thoughts_safe"),
+    ("yes", "yes_is_safe", "safe"), ("no", "yes_is_safe", "risk"), ("hapana", "yes_is_safe", "risk"),
+    ("ndiyo niko salama", "yes_is_safe", "safe"), ("not safe", "yes_is_safe", "risk"), ("idk", "yes_is_safe", "risk"),
+    ("no im safe", "yes_is_safe", "safe"), ("im not ok", "yes_is_safe", "risk"), ("still have the thoughts", "yes_is_safe", "risk"),
+    ("what is grooming", "yes_is_risk", None), ("how long will i wait", "yes_is_safe", None), ("huh", "yes_is_risk", None),
+])
+def test_read_answer(text: str, polarity: str, reading: str | None) -> None:
+    assert lexicon().read_answer(text, polarity) == reading
+
+
+def test_a_lexicon_with_a_bare_yes_key_is_refused(tmp_path) -> None:  # noqa: ANN001
+    from bot.lexicon import Lexicon
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "lexicon.yml").write_text("answers:\n  yes: [yes]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="quote"):
+        Lexicon(root=tmp_path, languages=("en",))
