@@ -19,7 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import after_respond, handled_by_dialogue
 from actions.turn import Turn
-from bot.contact_log import ContactUpdate, record_turn
+from bot.contact_log import ContactUpdate
+from bot.contact_writer import REPLY_WAIT, contact_writer
 from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.triage import max_risk, triage
 
@@ -37,11 +38,14 @@ class BotAction(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         turn = self._turn(tracker)
+        if (tracker.latest_message.get("metadata") or {}).get("cut"):
+            turn.say("message_cut")
         if not handled_by_dialogue(turn):
             self.respond(turn)
             after_respond(turn)
         self._suggest_language(turn)
-        await asyncio.get_running_loop().run_in_executor(None, self._record, turn)
+        # The record is written off the reply path; the reply waits for it REPLY_WAIT at most.
+        await asyncio.wait([asyncio.wrap_future(contact_writer().submit(self._change(turn)))], timeout=REPLY_WAIT)
         urgent = bool(turn.slot("urgent_active"))
         for reply in turn.replies:
             dispatcher.utter_message(
@@ -86,9 +90,9 @@ class BotAction(Action):
             turn.slots["contact_id"] = contact_id
         return contact_id
 
-    def _record(self, turn: Turn) -> None:
+    def _change(self, turn: Turn) -> ContactUpdate:
         tracker = turn.tracker
-        change = ContactUpdate(
+        return ContactUpdate(
             contact_id=self._contact_id(turn),
             user_hash=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
@@ -103,4 +107,3 @@ class BotAction(Action):
             quick_exit=turn.quick_exit,
             queue_for_counsellor=turn.queue_for_counsellor,
         )
-        record_turn(change)

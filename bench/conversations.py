@@ -33,6 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.buttons import BUTTON_PAYLOADS  # noqa: E402
 
+# The token the benchmark's own server is started with (tests/conftest.make_server); for --url,
+# set REST_TOKEN to the server's.
+REST_TOKEN = "test-rest-token-not-secret-0123456789"
+
 SCRIPT = [
     "/greet",
     BUTTON_PAYLOADS["age_13_15"],
@@ -60,7 +64,8 @@ async def converse(
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think_ms / 1000)
         start = time.perf_counter()
         try:
-            async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}) as resp:
+            async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                                    headers={"Authorization": f"Bearer {os.environ.get('REST_TOKEN', REST_TOKEN)}"}) as resp:
                 body = await resp.json()
                 if resp.status != 200 or not body:
                     errors.append(f"status {resp.status}")

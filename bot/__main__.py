@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 
+from bot import logsafety
 from bot.settings import PROJECT_ROOT
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -95,6 +96,8 @@ def configure_logging(level_name: str) -> None:
 
     level = logging.getLevelName(level_name) if isinstance(logging.getLevelName(level_name), int) else logging.INFO
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        logsafety.install(handler)
     configure_structlog(level)
     if level <= logging.DEBUG:
         logging.warning("LOG_LEVEL=DEBUG: Rasa's debug logs contain message text; never use it in production.")

@@ -1,8 +1,12 @@
 """The anonymised contact log: one record per conversation session, for helpline statistics.
 
-It holds no message text, no names and no raw ids: a random contact id, the keyed hash of the
-channel user, the start time rounded to the hour, taxonomy codes and attributes. SQLite by
-default, PostgreSQL through DATABASE_URL; queries are written in SQLAlchemy 2.0 style.
+It holds no message text, no names and no ids that lead back to a child: a random contact id,
+the start time rounded to the hour, taxonomy codes and attributes. While a session is active, a
+separate link (`contact_sessions`: the conversation's keyed hash -> contact id) lets every turn
+of that session land on the same record, even after a crash lost the conversation's own state;
+the link is deleted when the session ends (quick exit, /forget, or SESSION_MINUTES of silence,
+by the retention job), after which nothing joins a contact to a conversation. SQLite by default,
+PostgreSQL through DATABASE_URL; queries are written in SQLAlchemy 2.0 style.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TypeVar
 
@@ -71,6 +75,17 @@ contact_categories = Table(
     Column("setting", String(8), nullable=True),
 )
 
+# The only link from a conversation to its contact, kept while the session is active.
+contact_sessions = Table(
+    "contact_sessions",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("contact_id", String(32), nullable=False),
+    Column("last_turn_at", DateTime(timezone=False), nullable=False, index=True),
+)
+# Rasa starts a new session (a new contact) after this much silence: domain.yml session_config.
+SESSION_MINUTES = 60
+
 handoff_requests = Table(
     "handoff_requests",
     metadata,
@@ -120,7 +135,8 @@ def engine(url: str | None = None) -> Engine:
     url = url or get_settings().database_url
     if url.startswith("sqlite:///"):
         get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True))
+    # hide_parameters: a failing statement's error never quotes the values (a conversation's hash).
+    eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True))
     metadata.create_all(eng)
     return eng
 
@@ -151,55 +167,76 @@ def _merge_setting(old: str | None, new: str | None) -> str | None:
 
 
 def record_turn(change: ContactUpdate, url: str | None = None) -> None:
+    """Merge one turn into the contact record (retrying while the database restarts)."""
+    with_retry(lambda conn: merge_turn(conn, change), url)
+
+
+def _session_contact(conn: Connection, change: ContactUpdate) -> str:
+    """The contact of this conversation's active session (idempotent across crashes), or a new one."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    link = conn.execute(select(contact_sessions).where(contact_sessions.c.conversation == change.user_hash)).first()
+    if link is not None and link.last_turn_at >= now - timedelta(minutes=SESSION_MINUTES):
+        contact_id = link.contact_id
+        conn.execute(update(contact_sessions).where(contact_sessions.c.conversation == change.user_hash).values(last_turn_at=now))
+    else:
+        contact_id = change.contact_id
+        if link is not None:
+            conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.user_hash))
+        conn.execute(contact_sessions.insert().values(conversation=change.user_hash, contact_id=contact_id, last_turn_at=now))
+    return contact_id
+
+
+def merge_turn(conn: Connection, change: ContactUpdate) -> None:
     """Merge one turn into the contact record: categories add up, risk and outcome only rise."""
-
-    def work(conn: Connection) -> None:
-        row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().first()
-        if row is None:
-            row = {**NEW_CONTACT, "id": change.contact_id, "user_hash": change.user_hash,
-                   "started_hour": hour_now(), "channel": change.channel}
-            conn.execute(contacts.insert().values(**row))
-        values: dict[str, object] = {}
-        for name in ("language", "country", "age_band"):
-            value = getattr(change, name)
-            if value and value != row[name]:
-                values[name] = value
-        for name in ATTRIBUTES:
-            value = change.attributes.get(name)
-            if value and row[name] in ("unknown", "self") and value != row[name]:
-                values[name] = value
-        if RISK_ORDER.index(change.risk) > RISK_ORDER.index(row["highest_risk"]):
-            values["highest_risk"] = change.risk
-        if change.human_requested and not row["human_requested"]:
-            values["human_requested"] = True
-        if change.quick_exit and not row["quick_exit"]:
-            values["quick_exit"] = True
-        if change.outcome and OUTCOME_ORDER.index(change.outcome) > OUTCOME_ORDER.index(row["outcome"]):
-            values["outcome"] = change.outcome
-        if values:
-            conn.execute(update(contacts).where(contacts.c.id == change.contact_id).values(**values))
-        if change.categories:
-            existing = dict(
+    change.contact_id = _session_contact(conn, change)
+    row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().first()
+    if row is None:
+        # user_hash holds the contact's own random id: the column predates the session link and
+        # links nothing (the schema keeps it until migrations arrive).
+        row = {**NEW_CONTACT, "id": change.contact_id, "user_hash": change.contact_id,
+               "started_hour": hour_now(), "channel": change.channel}
+        conn.execute(contacts.insert().values(**row))
+    values: dict[str, object] = {}
+    for name in ("language", "country", "age_band"):
+        value = getattr(change, name)
+        if value and value != row[name]:
+            values[name] = value
+    for name in ATTRIBUTES:
+        value = change.attributes.get(name)
+        if value and row[name] in ("unknown", "self") and value != row[name]:
+            values[name] = value
+    if RISK_ORDER.index(change.risk) > RISK_ORDER.index(row["highest_risk"]):
+        values["highest_risk"] = change.risk
+    if change.human_requested and not row["human_requested"]:
+        values["human_requested"] = True
+    if change.quick_exit and not row["quick_exit"]:
+        values["quick_exit"] = True
+    if change.outcome and OUTCOME_ORDER.index(change.outcome) > OUTCOME_ORDER.index(row["outcome"]):
+        values["outcome"] = change.outcome
+    if values:
+        conn.execute(update(contacts).where(contacts.c.id == change.contact_id).values(**values))
+    if change.categories:
+        existing = dict(
+            conn.execute(
+                select(contact_categories.c.code, contact_categories.c.setting).where(
+                    contact_categories.c.contact_id == change.contact_id
+                )
+            ).all()
+        )
+        for code, setting in change.categories.items():
+            if code not in existing:
+                conn.execute(contact_categories.insert().values(contact_id=change.contact_id, code=code, setting=setting))
+            elif _merge_setting(existing[code], setting) != existing[code]:
                 conn.execute(
-                    select(contact_categories.c.code, contact_categories.c.setting).where(
-                        contact_categories.c.contact_id == change.contact_id
-                    )
-                ).all()
-            )
-            for code, setting in change.categories.items():
-                if code not in existing:
-                    conn.execute(contact_categories.insert().values(contact_id=change.contact_id, code=code, setting=setting))
-                elif _merge_setting(existing[code], setting) != existing[code]:
-                    conn.execute(
-                        update(contact_categories)
-                        .where(contact_categories.c.contact_id == change.contact_id, contact_categories.c.code == code)
-                        .values(setting=_merge_setting(existing[code], setting))
-                    )
-        if change.queue_for_counsellor:
-            risk = max_risk(change.risk, row["highest_risk"])
-            _queue_handoff(conn, change.contact_id, change.user_hash, risk)
-
-    with_retry(work, url)
+                    update(contact_categories)
+                    .where(contact_categories.c.contact_id == change.contact_id, contact_categories.c.code == code)
+                    .values(setting=_merge_setting(existing[code], setting))
+                )
+    if change.queue_for_counsellor:
+        risk = max_risk(change.risk, row["highest_risk"])
+        _queue_handoff(conn, change.contact_id, change.user_hash, risk)
+    if change.quick_exit:  # the session is over: a next message is a new contact
+        conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.user_hash))
 
 
 PRIORITY = {"urgent": 0, "high": 1}
@@ -247,6 +284,27 @@ def forget_handoffs(conversation: str, url: str | None = None) -> int:
         lambda conn: conn.execute(delete(handoff_requests).where(handoff_requests.c.conversation == conversation)).rowcount or 0,
         url,
     )
+
+
+def session_contact_id(conversation: str, url: str | None = None) -> str | None:
+    """The contact of a conversation's active session (for the console and tests), or None."""
+    return with_retry(
+        lambda conn: conn.execute(
+            select(contact_sessions.c.contact_id).where(contact_sessions.c.conversation == conversation)
+        ).scalar(),
+        url,
+    )
+
+
+def end_sessions(conversation: str | None = None, url: str | None = None, older_than_minutes: int | None = None) -> int:
+    """Cut the link from conversations to their contacts: one (/forget) or every quiet one (retention)."""
+    query = delete(contact_sessions)
+    if conversation is not None:
+        query = query.where(contact_sessions.c.conversation == conversation)
+    if older_than_minutes is not None:
+        cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=older_than_minutes)
+        query = query.where(contact_sessions.c.last_turn_at < cutoff)
+    return with_retry(lambda conn: conn.execute(query).rowcount or 0, url)
 
 
 def load_contact(contact_id: str, url: str | None = None) -> dict | None:

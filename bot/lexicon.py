@@ -133,7 +133,7 @@ class Lexicon:
         if "distress" in s or "unsure" in s:
             return "risk"
         if polarity == "yes_is_risk":
-            if "yes" in s and safe_words:
+            if "yes" in s and safe_words and "no" not in s:  # "yes, but I'm safe right now"
                 return "thoughts_safe"
             if "yes" in s or "thoughts" in s:
                 return "risk"

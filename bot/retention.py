@@ -11,16 +11,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import column, table
 
-from bot.contact_log import with_retry
+from bot.contact_log import SESSION_MINUTES, end_sessions, with_retry
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 6 * 3600
+# Links from conversations to contacts are cut this often (a session ends after SESSION_MINUTES).
+SESSION_SWEEP_SECONDS = 15 * 60
 
 events = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"))
 
@@ -72,18 +75,23 @@ def forget_conversation(sender_id: str, url: str | None = None) -> int:
 
 
 def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
-    """A Sanic background task that purges at start-up and then every six hours."""
+    """A Sanic background task: purges at start-up and every six hours, and every quarter of an
+    hour cuts the links from conversations whose session has ended to their contact records."""
 
     async def run(_app: object = None) -> None:
+        last_purge = -float("inf")
         while True:
+            loop = asyncio.get_running_loop()
             try:
-                loop = asyncio.get_running_loop()
-                removed = await loop.run_in_executor(None, purge, settings.retention_days)
-                telegram = await loop.run_in_executor(None, purge_telegram, settings.retention_days)
-                log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
-                         removed, settings.retention_days, telegram)
-            except Exception:
-                log.exception("retention: purge failed")
-            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+                if time.monotonic() - last_purge >= PURGE_INTERVAL_SECONDS:
+                    removed = await loop.run_in_executor(None, purge, settings.retention_days)
+                    telegram = await loop.run_in_executor(None, purge_telegram, settings.retention_days)
+                    last_purge = time.monotonic()
+                    log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
+                             removed, settings.retention_days, telegram)
+                await loop.run_in_executor(None, partial(end_sessions, older_than_minutes=SESSION_MINUTES))
+            except Exception as exc:  # noqa: BLE001 - the type only: a database error may quote values
+                log.error("retention: a pass failed (%s); it runs again later", type(exc).__name__)
+            await asyncio.sleep(SESSION_SWEEP_SECONDS)
 
     return run

@@ -16,6 +16,13 @@ SUPPORTED_LANGUAGES = ("en", "sw")
 DEFAULT_LANGUAGE = "en"
 
 
+class Secret(str):
+    """A setting that must never appear in a log, a traceback or a repr."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
 TELEGRAM_MODES = ("polling", "webhook")
 TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram/webhook"
 _SECRET_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -65,6 +72,7 @@ class Settings:
     quick_exit_url: str
     telegram: TelegramSettings | None = None
     home_country: str | None = None  # the helpline's own country: numbers when the child's is unknown
+    rest_token: Secret | None = None  # the REST webhook is on only with a token (Authorization: Bearer)
 
     @property
     def action_endpoint(self) -> str:
@@ -85,7 +93,18 @@ def get_settings() -> Settings:
         quick_exit_url=os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
         telegram=telegram_settings(dict(os.environ)),
         home_country=home_country(os.environ.get("HOME_COUNTRY", "")),
+        rest_token=rest_token(os.environ.get("REST_TOKEN", "")),
     )
+
+
+def rest_token(value: str) -> Secret | None:
+    """REST_TOKEN: unset turns the REST webhook off; a short one is refused (it guards children's chats)."""
+    token = value.strip()
+    if not token:
+        return None
+    if len(token) < 16:
+        raise SystemExit("REST_TOKEN must be at least 16 characters (for example: openssl rand -hex 32).")
+    return Secret(token)
 
 
 def home_country(value: str) -> str | None:

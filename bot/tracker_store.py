@@ -21,5 +21,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, **kwargs)
         url = self.engine.url
         self.engine.dispose()
-        self.engine = tune_sqlite(sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url)))
+        self.engine = tune_sqlite(
+            sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url))
+        )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)

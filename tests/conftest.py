@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KEY = "test-pseudonym-key-not-secret"
+REST_TOKEN = "test-rest-token-not-secret-0123456789"
 os.environ.setdefault("PSEUDONYM_KEY", TEST_KEY)
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 # In-process actions record contacts: into a scratch database, never the project's own var/.
@@ -147,7 +148,8 @@ class LiveServer:
 
     def post_raw(self, body: bytes) -> tuple[int, object]:
         request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            f"{self.url}/webhooks/rest/webhook", data=body,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {REST_TOKEN}"},
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as resp:
@@ -168,6 +170,7 @@ def make_server(tmp_path: Path, database_url: str | None = None) -> LiveServer:
         "ACTION_PORT": str(free_port()),
         "DATA_DIR": str(data_dir),
         "PSEUDONYM_KEY": TEST_KEY,
+        "REST_TOKEN": REST_TOKEN,
         "QUICK_EXIT_URL": f"http://127.0.0.1:{port}/static/neutral.html?left",
         "LOG_LEVEL": "INFO",
     }
@@ -223,7 +226,7 @@ def executor() -> "ActionExecutor":  # noqa: F821
 
 
 @pytest.fixture
-def chat(agent, executor):  # noqa: ANN001, ANN201
+def chat(agent, executor):
     """A new in-process conversation: chat("en") or chat("sw", country="KE")."""
     from tests.support.inprocess import Chat
 

@@ -12,7 +12,7 @@ URGENT = {"msg:urgent", "msg:danger_now", "msg:urgent_again", "msg:danger_now_ag
 GLAD = {"msg:feeling_ok_reply", "msg:deny_reply"}  # "I'm glad to hear that" / "That's OK, I'm here"
 
 
-def at_feelings_check(chat, language: str = "en"):  # noqa: ANN001, ANN201
+def at_feelings_check(chat, language: str = "en"):
     """A sextortion conversation up to the question "...is that how you feel?"."""
     c = chat(language, country="KE", age_band="13_15")
     c.send("/ask_sextortion")
@@ -21,7 +21,7 @@ def at_feelings_check(chat, language: str = "en"):  # noqa: ANN001, ANN201
     return c
 
 
-def at_safe_question(chat, language: str = "en", text: str = "i want to kill myself"):  # noqa: ANN001, ANN201
+def at_safe_question(chat, language: str = "en", text: str = "i want to kill myself"):
     c = chat(language, country="KE", welcomed=True)
     c.send(text)
     assert set(c.keys) & URGENT and c.slots["awaiting"] == "safe_now"
@@ -83,7 +83,9 @@ def test_are_you_safe_no_keeps_the_urgent_route(chat, answer: str) -> None:
     assert not set(c.keys) & GLAD and c.slots["urgent_active"] is True
 
 
-@pytest.mark.parametrize("answer", ["yes", "yes im safe", "ya im at home with my mum", "im safe now", "/feeling_ok", '/feeling_ok{"answer":"safe"}'])
+@pytest.mark.parametrize("answer", [
+    "yes", "yes im safe", "ya im at home with my mum", "im safe now", "/feeling_ok", '/feeling_ok{"answer":"safe"}',
+])
 def test_are_you_safe_yes_is_acknowledged_warmly_never_a_dead_end(chat, answer: str) -> None:
     c = at_safe_question(chat)
     c.send(answer)

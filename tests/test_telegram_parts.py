@@ -14,9 +14,10 @@ from sqlalchemy import create_engine, select
 
 from bot.channels.telegram import store as tg
 from bot.channels.telegram.client import make_bot
+from bot.channels.telegram.replies import keyboard
 from bot.channels.telegram.store import TelegramStore, backoff
 from bot.channels.telegram.updates import MAX_MESSAGE_UTF16, classify, minimise, split_message, to_html
-from bot.channels.telegram.worker import TelegramWorker, conversation_of, keyboard
+from bot.channels.telegram.worker import TelegramWorker, conversation_of
 from bot.settings import TelegramSettings, telegram_settings
 from tests.fake_telegram import (
     TOKEN,

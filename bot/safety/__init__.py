@@ -128,6 +128,10 @@ class SafetyFindings:
 
 
 UrgentKind = Literal["suicidal", "danger_now"]
+# Kinds of indirect suicide-risk signal (phrase files' `risk_signals`): two different kinds in one
+# message are urgent, at least one of them strong (a time alone with a goodbye-like word is not).
+SIGNAL_KINDS = ("method", "intent", "imminence", "finality")
+STRONG_SIGNALS = frozenset({"method", "intent", "finality"})
 # danger_now phrases listed without a category are recorded as this one.
 DEFAULT_DANGER_CATEGORY = "abuse.other"
 # A negation word up to this many tokens before an urgent phrase negates it ("im not suicidal").
@@ -177,6 +181,7 @@ class SafetyNet:
         self.attributes = PhraseSet()
         self.platforms = PhraseSet()
         self.info_question = PhraseSet()
+        self.signals = PhraseSet()
         self.negation_words: set[str] = set()
         self.first_person: set[str] = set()
         for doc in docs:
@@ -195,6 +200,8 @@ class SafetyNet:
             for platform, phrases in (doc.get("platforms") or {}).items():
                 self._add(self.platforms, platform, phrases)
             self._add(self.info_question, "info_question", doc.get("info_question") or [])
+            for kind, phrases in (doc.get("risk_signals") or {}).items():
+                self._add(self.signals, kind, phrases)
             self.negation_words |= {t for w in doc.get("negation_words") or [] for t in tokens(str(w), self.spelling)}
             self.first_person |= {t for w in doc.get("first_person") or [] for t in tokens(str(w), self.spelling)}
 
@@ -209,12 +216,22 @@ class SafetyNet:
                 return True
         return False
 
+    def _signal_spans(self, toks: list[str]) -> list[tuple[int, int, str]]:
+        """Suicide risk told indirectly: signals of two different kinds in one message (a method and
+        a plan, a time and a goodbye, ...) count as one urgent match spanning them."""
+        spans = self.signals.spans(toks)
+        kinds = {kind for _, _, kind in spans}
+        strong = _disjoint([(s, e) for s, e, kind in spans if kind in STRONG_SIGNALS])
+        if not (len(kinds) >= 2 and kinds & STRONG_SIGNALS) and strong < 2:
+            return []
+        return [(start, end, "suicidal") for start, end, _ in spans]
+
     def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool]:
         """Urgent labels that stand, and whether any were negated or part of an idiom."""
         exceptions = self.not_urgent.spans(toks)
         kept: list[str] = []
         negated = idiom = False
-        for start, end, label in self.urgent.spans(toks):
+        for start, end, label in self.urgent.spans(toks) + self._signal_spans(toks):
             overlapping = {kind for s, e, kind in exceptions if s < end and start < e}
             if "negated" in overlapping or self._negated_at(toks, start):
                 negated = True
@@ -255,6 +272,15 @@ class SafetyNet:
             first_person=any(t in self.first_person for t in toks),
             info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
         )
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> int:
+    """How many of these spans can be picked without overlapping ("end it" inside "ending it" is one)."""
+    count, last_end = 0, -1
+    for start, end in sorted(spans, key=lambda span: span[1]):
+        if start >= last_end:
+            count, last_end = count + 1, end
+    return count
 
 
 def _squash(token: str) -> str:

@@ -18,15 +18,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from rasa.core.channels.channel import UserMessage
+from telegram import BotCommand
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import ExtBot
 
 from bot import contact_log, retention
 from bot.buttons import BUTTON_PAYLOADS
-from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_text
+from bot.channels.failsafe import failsafe_reply
+from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.telegram.client import POLL_TIMEOUT
+from bot.channels.telegram.replies import CHANNEL, ReplyCollector, keyboard, plain
 from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, minimise, split_message, to_html
 from bot.locales import catalog
@@ -34,8 +36,6 @@ from bot.pseudonym import pseudonymise
 from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, TelegramSettings
 
 log = logging.getLogger(__name__)
-CHANNEL = "telegram"
-PAYLOAD_BUTTONS = {payload: button_id for button_id, payload in BUTTON_PAYLOADS.items()}
 CONCURRENT_CHATS = 64  # chats worked at once; most of the time each is waiting on its one-a-second pace
 TELEGRAM_COMMANDS = ("sos", "start", "help", "language", "exit", "forget")
 
@@ -47,40 +47,6 @@ def conversation_of(chat_id: int) -> str:
 
 def _language(value: str | None) -> str | None:
     return value if value in SUPPORTED_LANGUAGES else None
-
-
-class ReplyCollector(CollectingOutputChannel):
-    """Collects a Rasa turn's replies as {"text", "buttons": [{"id", "title"}], "language"}.
-
-    Buttons travel as button ids (bot.buttons), which is what the inline keyboard's callback
-    data carries; a button whose payload has no id could not be checked on its way back, so it
-    is not offered.
-    """
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        buttons = [
-            {"id": PAYLOAD_BUTTONS[b["payload"]], "title": b["title"]}
-            for b in message.get("buttons") or [] if b.get("payload") in PAYLOAD_BUTTONS
-        ]
-        text = message.get("text") or ""
-        if text or buttons:
-            self.messages.append({"text": text, "buttons": buttons, "language": message.get("language")})
-
-
-def keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
-    """Inline keyboard: two buttons a row when every title is short, else one a row."""
-    if not buttons:
-        return None
-    per_row = 2 if all(len(b["title"]) <= 16 for b in buttons) else 1
-    rows = [
-        [InlineKeyboardButton(b["title"], callback_data=b["id"]) for b in buttons[i:i + per_row]]
-        for i in range(0, len(buttons), per_row)
-    ]
-    return InlineKeyboardMarkup(rows)
 
 
 class TelegramWorker:
@@ -264,7 +230,7 @@ class TelegramWorker:
                 await asyncio.to_thread(self.store.retry_update, pending.update_id, attempts)
                 return
             language = await self._chat_language(conversation, incoming)
-            sorry = {"text": catalog().telegram[language]["failed"], "buttons": [], "language": language}
+            sorry = plain(failsafe_reply(incoming.text, language))  # an urgent message still gets the numbers
             await asyncio.to_thread(
                 self.store.finish_update, pending.update_id, conversation, [sorry], incoming.chat_id, None, "failed",
             )
@@ -293,16 +259,26 @@ class TelegramWorker:
         if incoming.kind == "media":
             replies = await self._turn(conversation, MEDIA_PAYLOAD, incoming)
             if incoming.text:  # a caption is words the child wrote: they are read like a message
-                replies += await self._turn(conversation, inbound_text(incoming.text, allow_payloads=False), incoming)
+                replies += await self._answered(conversation, incoming)
             return replies, True
-        return await self._turn(conversation, inbound_text(incoming.text, allow_payloads=False), incoming), True
+        return await self._answered(conversation, incoming), True
+
+    async def _answered(self, conversation: str, incoming: Incoming) -> list[dict[str, Any]]:
+        """The child's words as a turn; a turn that produced nothing (the action server or the
+        database failed behind Rasa) gets the failsafe reply: an urgent message, the numbers."""
+        text = inbound_text(incoming.text, allow_payloads=False)
+        replies = await self._turn(conversation, text, incoming)
+        if not replies:
+            log.error("telegram: a turn produced no reply; the failsafe reply was sent")
+            replies = [plain(failsafe_reply(text, _language(incoming.language_hint)))]
+        return replies
 
     async def _turn(self, conversation: str, text: str, incoming: Incoming) -> list[dict[str, Any]]:
         """One Rasa turn; its replies are collected, to be queued with the update's completion."""
         collector = ReplyCollector()
         hint = _language(incoming.language_hint)
         await self.handle_message(UserMessage(
-            text, collector, conversation, input_channel=CHANNEL, metadata={"language": hint} if hint else None,
+            text, collector, conversation, input_channel=CHANNEL, metadata=inbound_metadata(incoming.text, hint) or None,
         ))
         return collector.messages
 
@@ -355,6 +331,7 @@ class TelegramWorker:
         def erase() -> None:
             retention.forget_conversation(conversation)
             contact_log.forget_handoffs(conversation)
+            contact_log.end_sessions(conversation)  # the contact record no longer links to this chat
             self.store.forget_chat(conversation, update_id)
 
         await asyncio.to_thread(erase)
