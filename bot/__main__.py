@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
+    if args.command in ("serve", "actions", "purge"):
+        from bot.settings import get_settings, secure_data_dir
+
+        secure_data_dir(get_settings().data_dir)
     if args.command == "serve":
         from bot.server import serve
 

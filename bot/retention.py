@@ -17,8 +17,9 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import column, table
 
-from bot.contact_log import SESSION_MINUTES, end_sessions, with_retry
+from bot.contact_log import SESSION_MINUTES, end_sessions, engine, with_retry
 from bot.settings import Settings, get_settings
+from bot.sqlite import vacuum
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 6 * 3600
@@ -52,7 +53,10 @@ def purge(days: int | None = None, url: str | None = None, now: float | None = N
             deleted += conn.execute(delete(events).where(events.c.id.in_(ids[start:start + 500]))).rowcount or 0
         return deleted
 
-    return with_retry(work, url)
+    deleted = with_retry(work, url)
+    if deleted:
+        vacuum(engine(url))
+    return deleted
 
 
 def purge_telegram(days: int | None = None, url: str | None = None, now: float | None = None) -> int:

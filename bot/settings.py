@@ -117,12 +117,24 @@ def home_country(value: str) -> str | None:
     return code
 
 
+def secure_data_dir(data_dir: Path) -> None:
+    """DATA_DIR holds what children wrote (until retention) and the pseudonym key: 0700 for the
+    directory, 0600 for every file in it (WAL and SHM included), also for files an older run left.
+    The processes also run with umask 077, so files created later are private too."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def pseudonym_key() -> bytes:
-    """The secret for keyed hashes: PSEUDONYM_KEY, else a 0600 file made on first run."""
+    """The secret for keyed hashes: PSEUDONYM_KEY, else PSEUDONYM_KEY_FILE (which may live outside
+    DATA_DIR, e.g. a mounted secret), else a 0600 file made on first run in DATA_DIR."""
     env = os.environ.get("PSEUDONYM_KEY")
     if env:
         return env.encode()
-    path = get_settings().data_dir / "pseudonym.key"
+    path = Path(os.environ.get("PSEUDONYM_KEY_FILE") or get_settings().data_dir / "pseudonym.key")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 
 
 def tune_sqlite(engine: Engine) -> Engine:
-    """WAL (readers never block the writer), wait up to 10 s for a lock instead of failing, and
-    fsync at checkpoints rather than every commit (still safe against application crashes)."""
+    """WAL (readers never block the writer), wait up to 10 s for a lock instead of failing,
+    fsync at checkpoints rather than every commit (still safe against application crashes), and
+    overwrite deleted content (the file holds what children wrote until retention purges it)."""
     if engine.dialect.name != "sqlite":
         return engine
 
@@ -20,6 +21,14 @@ def tune_sqlite(engine: Engine) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted messages are overwritten, not left in free pages
         cursor.close()
 
     return engine
+
+
+def vacuum(engine: Engine) -> None:
+    """Rewrite an SQLite file after a purge, so deleted conversations leave no trace in it."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")

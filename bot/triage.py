@@ -124,7 +124,9 @@ def triage(parse_data: dict[str, Any]) -> Triage:
     codes: list[str] = [] if urgent_kind == "danger_now" and intent == "urgent_risk" else list(INTENT_CATEGORIES.get(intent, ()))
     # The intent the model chose before the safety net overrode it still tells us something.
     original = safety.get("model_intent")
-    if original and original != intent and not (urgent_kind == "danger_now" and original == "urgent_risk"):
+    # The model's urgent guess, overruled (danger now, or an idiom / negation), is not a category.
+    overruled = original == "urgent_risk" and (urgent_kind == "danger_now" or not safety.get("urgent"))
+    if original and original != intent and not overruled:
         codes += INTENT_CATEGORIES.get(original, ())
     for ranked in (parse_data.get("intent_ranking") or [])[1:2]:
         if ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and ranked.get("name") != "urgent_risk":

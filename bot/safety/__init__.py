@@ -216,10 +216,11 @@ class SafetyNet:
                 return True
         return False
 
-    def _signal_spans(self, toks: list[str]) -> list[tuple[int, int, str]]:
+    def _signal_spans(self, toks: list[str], exceptions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Suicide risk told indirectly: signals of two different kinds in one message (a method and
-        a plan, a time and a goodbye, ...) count as one urgent match spanning them."""
-        spans = self.signals.spans(toks)
+        a plan, a time and a goodbye, ...) count as one urgent match spanning them. A signal inside
+        an idiom or a negation ("kesho sitakuwepo shuleni") does not count."""
+        spans = [(s, e, kind) for s, e, kind in self.signals.spans(toks) if not any(x < e and s < y for x, y, _ in exceptions)]
         kinds = {kind for _, _, kind in spans}
         strong = _disjoint([(s, e) for s, e, kind in spans if kind in STRONG_SIGNALS])
         if not (len(kinds) >= 2 and kinds & STRONG_SIGNALS) and strong < 2:
@@ -231,7 +232,7 @@ class SafetyNet:
         exceptions = self.not_urgent.spans(toks)
         kept: list[str] = []
         negated = idiom = False
-        for start, end, label in self.urgent.spans(toks) + self._signal_spans(toks):
+        for start, end, label in self.urgent.spans(toks) + self._signal_spans(toks, exceptions):
             overlapping = {kind for s, e, kind in exceptions if s < end and start < e}
             if "negated" in overlapping or self._negated_at(toks, start):
                 negated = True
