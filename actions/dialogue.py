@@ -30,7 +30,7 @@ MOVING_ON = frozenset({
     *INTENT_TOPICS, "request_human", "help_now", "help", "choose_language", "resume", "inform_country", "inform_age",
 })
 # Intents whose message is not about the service itself, so a FAQ phrase inside it is not the point.
-NOT_FAQ = frozenset({*INTENT_TOPICS, "urgent_risk", "self_harm", "request_human", "help_now", "inform_age",
+NOT_FAQ = frozenset({*INTENT_TOPICS, "urgent_risk", "danger_now", "self_harm", "request_human", "help_now", "inform_age",
                      "inform_country", "choose_language", "resume"}) - {"service", "reporting"}
 FAQ_INTENTS_ALLOWED = frozenset({"ask_service", "ask_reporting"})
 

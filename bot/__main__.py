@@ -61,9 +61,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     scratch = tempfile.mkdtemp(prefix="ocsea-eval-")
     os.environ["DATA_DIR"] = scratch
     os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/eval.db"
-    from bot.evaluate import run
+    from bot.evaluate import DEV_DIR, EVAL_DIR, run
 
-    results = run(args.model or latest_model(), args.failures)
+    results = run(args.model or latest_model(), args.failures, DEV_DIR if args.dev else EVAL_DIR)
     failed = [f.language for f in results if f.urgent_caught < f.urgent_total or f.false_urgent]
     if failed:
         print(f"FAILED: urgent recall below 100% or false urgent above 0 in {', '.join(failed)}")
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = sub.add_parser("evaluate", help="safety figures per language on tests/eval/ (urgent recall, false urgent, ...)")
     evaluate.add_argument("--model")
     evaluate.add_argument("--failures", action="store_true", help="also list every case that failed")
+    evaluate.add_argument("--dev", action="store_true", help="the development set (tests/dev/) instead of tests/eval/")
     purge = sub.add_parser("purge", help="delete conversation events older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None)
     sub.add_parser("check", help="check that every text in locales/ renders")

@@ -24,6 +24,9 @@ from bot.settings import PROJECT_ROOT
 from bot.triage import Triage, triage
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
+# A separate development set (tests/dev/), written independently too: the one to look at while
+# tuning rules, so that tests/eval/ stays a measurement.
+DEV_DIR = PROJECT_ROOT / "tests" / "dev"
 RULES_FILE = PROJECT_ROOT / "nlu_data" / "rules.yml"
 URGENT_KINDS = ("urgent", "danger_now")
 # How each setup is reached: the button presses a child would make (after choosing the language).
@@ -184,6 +187,7 @@ def rules_table(path: Path = RULES_FILE) -> dict[str, str]:
 
 
 async def evaluate(agent: Any, sets: dict[str, dict[str, Any]] | None = None) -> list[LanguageFigures]:
+    """Figures per language for `sets` (default: tests/eval/)."""
     from rasa_sdk.executor import ActionExecutor
 
     executor = ActionExecutor()
@@ -213,11 +217,11 @@ def table(rows: Iterable[list[str]]) -> str:
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
 
 
-def run(model_path: str, show_failures: bool) -> list[LanguageFigures]:
+def run(model_path: str, show_failures: bool, eval_dir: Path = EVAL_DIR) -> list[LanguageFigures]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
-    results = asyncio.new_event_loop().run_until_complete(evaluate(agent))
+    results = asyncio.new_event_loop().run_until_complete(evaluate(agent, load_sets(eval_dir)))
     if show_failures:
         for figures in results:
             for failure in figures.failures:

@@ -20,7 +20,8 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.language import guess_language
 from bot.safety import safety_net
 
-OVERRIDES = {"suicidal": "urgent_risk", "danger_now": "urgent_risk"}
+OVERRIDES = {"suicidal": "urgent_risk", "danger_now": "danger_now"}
+URGENT_INTENTS = frozenset({"urgent_risk", "danger_now"})
 # What the child disclosed decides the flow over the model's topic guess: a threat to share
 # images is sextortion whatever else the message says; abuse in person is not "grooming".
 # First listed wins. An intent already in the disclosure's own flow is left alone.
@@ -29,7 +30,7 @@ DISCLOSURE_OVERRIDES = (
     ("abuse.sexual_offline", "abuse_offline", frozenset({"ask_livestream", "ask_offer_to_meet"})),
 )
 # The model's guess never outranks these (the urgent route, or an answer the dialogue reads itself).
-KEEP_INTENTS = frozenset({"urgent_risk", "self_harm", "help_now"})
+KEEP_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -59,11 +60,11 @@ class SafetyNet(GraphComponent):
             message.set("safety", safety, add_to_output=True)
             return
         forced = OVERRIDES.get(findings.urgent or "") or ("self_harm" if findings.self_harm else None)
-        if forced and forced != model_intent and not (forced == "self_harm" and model_intent == "urgent_risk"):
+        if forced and forced != model_intent and not (forced == "self_harm" and model_intent in URGENT_INTENTS):
             self._force(message, safety, forced)
-        elif model_intent == "urgent_risk" and not findings.urgent and (findings.negated or findings.idiom):
+        elif model_intent in URGENT_INTENTS and not findings.urgent and (findings.negated or findings.idiom):
             # "my mum will kill me", "im not suicidal": the words, not a crisis. The next intent speaks.
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "urgent_risk"]
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in URGENT_INTENTS]
             if ranking:
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
         elif model_intent not in KEEP_INTENTS:

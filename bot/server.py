@@ -13,17 +13,14 @@ import asyncio
 import json
 import logging
 import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from functools import partial
 from html import escape
 from pathlib import Path
 
+from bot.health import health_blueprint
 from bot.locales import catalog
 from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, Settings, get_settings
+from bot.supervisor import ActionServer, guard_action_app, port_is_free
 
 log = logging.getLogger(__name__)
 STATIC_DIR = PROJECT_ROOT / "bot" / "webchat" / "static"
@@ -59,13 +56,13 @@ def lock_store_config(settings: Settings) -> "EndpointConfig | None":  # noqa: F
     )
 
 
-def build_endpoints(settings: Settings) -> "AvailableEndpoints":  # noqa: F821
+def build_endpoints(settings: Settings, actions: ActionServer | None = None) -> "AvailableEndpoints":  # noqa: F821
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
     return AvailableEndpoints(
         nlg=EndpointConfig(type="bot.nlg.LocaleNLG"),
-        action=EndpointConfig(url=settings.action_endpoint),
+        action=EndpointConfig(url=settings.action_endpoint, headers=actions.headers if actions else None),
         tracker_store=tracker_store_config(settings),
         lock_store=lock_store_config(settings),
     )
@@ -84,6 +81,16 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
         page = page.replace("{{" + key + "}}", escape(str(value), quote=True))
     # The page's own labels in every language, for when the conversation switches language.
     strings_js = "window.OCSEA_STRINGS = " + json.dumps(labels, ensure_ascii=False).replace("</", "<\\/") + ";\n"
+    # "Get help now": help numbers per language and country ("" = country not known yet), rendered once
+    # here so the page can show them even when the socket is down. Same script, so CSP stays 'self'.
+    from bot.settings import SUPPORTED_LANGUAGES
+
+    cat = catalog()
+    help_now = {
+        lang: {code: cat.message("help_now", lang, country=code or None).text for code in [*cat.directory["entries"], ""]}
+        for lang in SUPPORTED_LANGUAGES
+    }
+    strings_js += "window.OCSEA_HELP = " + json.dumps(help_now, ensure_ascii=False).replace("</", "<\\/") + ";\n"
     headers = {
         "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
         "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
@@ -100,17 +107,11 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
     async def ui_strings(_request):  # noqa: ANN001, ANN202
         return response.text(strings_js, content_type="application/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
-    @bp.get("/health")
-    async def health(request):  # noqa: ANN001, ANN202
-        agent = getattr(request.app.ctx, "agent", None)
-        ready = bool(agent and agent.is_ready())
-        return response.json({"status": "ok" if ready else "starting", "model_loaded": ready}, status=200 if ready else 503)
-
     bp.static("/static", str(STATIC_DIR), name="static")
     return bp
 
 
-def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # noqa: F821
+def build_app(model_path: str, settings: Settings | None = None, actions: ActionServer | None = None) -> "Sanic":  # noqa: F821
     from rasa.core.channels.channel import register
     from rasa.core.run import close_resources, load_agent_on_start
     from sanic import Sanic
@@ -122,10 +123,12 @@ def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # 
 
     settings = settings or get_settings()
     rasa_speedups.install()
-    endpoints = build_endpoints(settings)
+    endpoints = build_endpoints(settings, actions)
     # What rasa.core.run.configure_app does without the HTTP API, minus its "Hello from Rasa" at /.
     app = Sanic("ocsea_helper", configure_logging=False)
-    channels: list = [WebChatInput(), RestChannel()]
+    channels: list = [WebChatInput()]
+    if settings.rest_token:
+        channels.append(RestChannel(settings.rest_token))
     if settings.telegram:
         from bot.channels.telegram import TelegramInput
 
@@ -134,50 +137,33 @@ def build_app(model_path: str, settings: Settings | None = None) -> "Sanic":  # 
         log.info("Telegram channel off: TELEGRAM_BOT_TOKEN is not set")
     register(channels, app, route="/webhooks/")
     app.blueprint(site_blueprint(settings))
+    app.blueprint(health_blueprint(actions))
+    if actions is not None:
+        app.add_task(actions.watch)
     app.register_listener(partial(load_agent_on_start, model_path, endpoints, None), "before_server_start")
     app.register_listener(close_resources, "after_server_stop")
     app.add_task(retention_task(settings))
     return app
 
 
-def start_action_server(settings: Settings) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "actions"], cwd=PROJECT_ROOT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("The action server stopped during start-up; see the lines above.")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{settings.action_port}/health", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("The action server did not start within 120 s.")
-
-
 def run_action_server() -> None:
-    """The rasa_sdk action server, bound to loopback only."""
+    """The rasa_sdk action server, bound to loopback only, answering only its parent (bot.supervisor)."""
     from rasa_sdk.endpoint import create_app
 
     settings = get_settings()
     app = create_app("actions")
+    guard_action_app(app)
     app.run("127.0.0.1", settings.action_port, workers=1, access_log=False, motd=False)
 
 
 def serve(model_path: str, host: str) -> None:
     settings = get_settings()
-    actions = start_action_server(settings)
-
-    def stop_actions(*_: object) -> None:
-        if actions.poll() is None:
-            actions.send_signal(signal.SIGTERM)
-            try:
-                actions.wait(10)
-            except subprocess.TimeoutExpired:
-                actions.kill()
-
+    if not port_is_free(settings.port, host if host not in ("0.0.0.0", "::") else "0.0.0.0"):
+        raise SystemExit(f"PORT {settings.port} is already in use. Stop what holds it, or set PORT to a free port.")
+    actions = ActionServer(settings.action_port)
+    actions.start()
     try:
-        app = build_app(model_path, settings)
+        app = build_app(model_path, settings, actions)
         shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
         telegram = f"Telegram: on ({settings.telegram.mode})" if settings.telegram else "Telegram: off (TELEGRAM_BOT_TOKEN not set)"
         print(f"\n  Web chat: http://{shown}:{settings.port}/   {telegram}   (Ctrl-C stops everything)\n", flush=True)
@@ -185,5 +171,5 @@ def serve(model_path: str, host: str) -> None:
             os.environ["RASA_TELEMETRY_ENABLED"] = "false"
         app.run(host=host, port=settings.port, workers=1, access_log=False, motd=False)
     finally:
-        stop_actions()
+        actions.stop()
         asyncio.set_event_loop(asyncio.new_event_loop())

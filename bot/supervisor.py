@@ -36,7 +36,9 @@ _PR_SET_PDEATHSIG = 1
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Nothing listens there (connections in TIME_WAIT don't count: servers bind with SO_REUSEADDR)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -138,13 +140,16 @@ def guard_action_app(app: object) -> None:
     """In the action server: answer only requests with the parent's secret, and exit with the parent."""
     secret = os.environ.get(SECRET_ENV, "")
     parent = os.environ.get(PARENT_ENV)
+    if not secret:  # run by hand (`python -m bot actions`, for `rasa shell`): say so, and answer anyone local
+        log.warning("action server started without %s: any local process can call it", SECRET_ENV)
+        return
 
     @app.on_request  # type: ignore[attr-defined]
     async def require_secret(request):  # noqa: ANN001, ANN202
         from sanic import response
 
         given = request.headers.get(SECRET_HEADER, "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        if not hmac.compare_digest(given.encode(), secret.encode()):
             return response.json({"error": "forbidden"}, status=403)
         return None
 

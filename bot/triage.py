@@ -60,6 +60,9 @@ SETTING_DEFAULTS = {
     "abuse.other": "unknown",
     "bullying": "unknown",
 }
+# The model's own urgent intents and the urgent kind each stands for.
+MODEL_URGENT = {"urgent_risk": "suicidal", "danger_now": "danger_now"}
+DEFAULT_DANGER_CATEGORY = "abuse.other"
 # A second-ranked intent still counts when the model gives it at least this much.
 SECONDARY_INTENT_CONFIDENCE = 0.30
 # Topic intents whose bare question ("what is sextortion?") is information, not a disclosure.
@@ -119,20 +122,22 @@ def triage(parse_data: dict[str, Any]) -> Triage:
     if safety.get("platform"):
         attributes["platform"] = safety["platform"]
 
-    urgent_kind = safety.get("urgent") or ("suicidal" if intent == "urgent_risk" else None)
+    urgent_kind = safety.get("urgent") or MODEL_URGENT.get(intent)
     # Danger now is recorded as what is happening, never as suicidal.
     codes: list[str] = [] if urgent_kind == "danger_now" and intent == "urgent_risk" else list(INTENT_CATEGORIES.get(intent, ()))
     # The intent the model chose before the safety net overrode it still tells us something.
     original = safety.get("model_intent")
     # The model's urgent guess, overruled (danger now, or an idiom / negation), is not a category.
-    overruled = original == "urgent_risk" and (urgent_kind == "danger_now" or not safety.get("urgent"))
+    overruled = original in MODEL_URGENT and (urgent_kind == "danger_now" or not safety.get("urgent"))
     if original and original != intent and not overruled:
         codes += INTENT_CATEGORIES.get(original, ())
     for ranked in (parse_data.get("intent_ranking") or [])[1:2]:
-        if ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and ranked.get("name") != "urgent_risk":
+        if ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and ranked.get("name") not in MODEL_URGENT:
             codes += [c for c in INTENT_CATEGORIES.get(ranked["name"], ()) if c in CATEGORY_RISK]
     codes += safety.get("categories") or []
     codes += safety.get("danger_categories") or []
+    if urgent_kind == "danger_now" and not any(c.startswith(("ocsea.", "abuse.")) for c in codes):
+        codes.append(DEFAULT_DANGER_CATEGORY)  # what is happening is not named: violence, for now
     if safety.get("urgent") == "suicidal":
         codes.append("mental_health.suicidal")
     if safety.get("self_harm"):
@@ -154,7 +159,7 @@ def triage(parse_data: dict[str, Any]) -> Triage:
     ongoing = attributes.get("time_since_event") == "ongoing" or (disclosure and attributes.get("perpetrator") == "known_adult")
     if ongoing and risk == "low" and harm:
         risk = "high"  # ongoing harm (taxonomy: "ongoing abuse"): offers, grooming, abuse still going on
-    if urgent_kind and (safety.get("urgent") or intent == "urgent_risk"):
+    if urgent_kind and (safety.get("urgent") or intent in MODEL_URGENT):
         risk = "urgent"
     else:
         urgent_kind = None
