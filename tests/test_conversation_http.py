@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from bot.buttons import BUTTON_PAYLOADS
-from bot.contact_log import contact_categories, contacts, handoff_requests
+from bot.contact_log import contact_categories, handoff_requests
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
 from tests.conftest import LiveServer
+from tests.support.services import contact_of as session_contact
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,8 @@ def step(topic: str, n: int, lang: str = "en", country: str | None = None, age: 
 def contact_of(server: LiveServer, sender: str) -> dict:
     eng = create_engine(f"sqlite:///{server.data_dir / 'ocsea.db'}", future=True)
     with eng.connect() as conn:
-        rows = conn.execute(select(contacts).where(contacts.c.user_hash == pseudonymise("rest", sender))).mappings().all()
+        row = session_contact(conn, pseudonymise("rest", sender))
+        rows = [row] if row else []
         assert len(rows) == 1, rows
         row = dict(rows[0])
         row["categories"] = dict(

@@ -19,7 +19,7 @@ MIN_MESSAGES = 300
 
 
 @pytest.fixture(scope="module")
-def figures(agent) -> dict:  # noqa: ANN001
+def figures(agent) -> dict:
     results = asyncio.new_event_loop().run_until_complete(evaluate(agent))
     print("\n" + table(f.row() for f in results))
     return {f.language: f for f in results}

@@ -64,7 +64,7 @@ def test_read_answer(text: str, polarity: str, reading: str | None) -> None:
     assert lexicon().read_answer(text, polarity) == reading
 
 
-def test_a_lexicon_with_a_bare_yes_key_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_a_lexicon_with_a_bare_yes_key_is_refused(tmp_path) -> None:
     from bot.lexicon import Lexicon
 
     (tmp_path / "en").mkdir()

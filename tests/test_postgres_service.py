@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +11,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from bot.buttons import BUTTON_PAYLOADS
-from bot.contact_log import contact_categories, contacts
+from bot.contact_log import contact_categories
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
 from tests.conftest import LiveServer, make_server
+from tests.support.services import contact_of, postgres
 
 pytestmark = pytest.mark.e2e
 
@@ -31,12 +29,7 @@ def pg_server(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def restart_postgres() -> None:
-    versions = [Path(p).name for p in glob.glob("/etc/postgresql/*")]
-    if not versions or not shutil.which("pg_ctlcluster"):
-        if os.environ.get("CI"):
-            pytest.fail("pg_ctlcluster is needed to restart PostgreSQL in CI")
-        pytest.skip("cannot restart PostgreSQL here")
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", "restart"], check=True, timeout=120)
+    postgres("restart")
 
 
 def test_conversation_is_stored_in_postgres_and_survives_a_database_restart(pg_server: LiveServer, postgres_url: str) -> None:
@@ -53,7 +46,7 @@ def test_conversation_is_stored_in_postgres_and_survives_a_database_restart(pg_s
 
     eng = create_engine(postgres_url, future=True)
     with eng.connect() as conn:
-        row = conn.execute(select(contacts).where(contacts.c.user_hash == pseudonymise("rest", sender))).mappings().one()
+        row = contact_of(conn, pseudonymise("rest", sender))
         codes = set(conn.execute(select(contact_categories.c.code).where(contact_categories.c.contact_id == row["id"])).scalars())
         user_events = conn.execute(
             text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": pseudonymise("rest", sender)}

@@ -12,7 +12,7 @@ from bot.triage import triage
 URGENT = {"msg:urgent", "msg:danger_now"}
 
 
-def parse(agent, text: str) -> dict:  # noqa: ANN001
+def parse(agent, text: str) -> dict:
     import asyncio
 
     return asyncio.new_event_loop().run_until_complete(agent.parse_message(text))

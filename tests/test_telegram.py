@@ -35,6 +35,7 @@ from tests.fake_telegram import (
     sticker_update,
     voice_update,
 )
+from tests.support.services import contact_of
 
 pytestmark = pytest.mark.e2e
 SECRET = "test-webhook-secret-0123456789"
@@ -114,7 +115,8 @@ class Harness:
 
     def contact(self, chat: int) -> dict:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(contacts).where(contacts.c.user_hash == conversation_of(chat))).mappings().all()
+            row = contact_of(conn, conversation_of(chat))
+            rows = [row] if row else []
             assert rows, "no contact record"
             row = dict(rows[-1])
             row["categories"] = dict(conn.execute(

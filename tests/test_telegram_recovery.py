@@ -4,16 +4,12 @@ limits; long polling on PostgreSQL stores before it acknowledges and ignores dup
 
 from __future__ import annotations
 
-import glob
 import itertools
 import json
 import os
-import shutil
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +20,7 @@ from bot.channels.telegram.store import TelegramStore
 from bot.channels.telegram.worker import conversation_of
 from tests.conftest import make_server
 from tests.fake_telegram import FakeTelegram, message_update, sticker_update
+from tests.support.services import postgres
 from tests.test_telegram import Harness, expected, shown, step, telegram_env
 
 pytestmark = pytest.mark.e2e
@@ -198,11 +195,11 @@ def test_polling_killed_after_acknowledging_still_answers_after_restart(polling:
 def test_webhook_during_a_database_outage_answers_503_and_loses_nothing(hook: Harness) -> None:
     chat = 8_411_000_004
     update = message_update(chat, "someone is blackmailing me with my pics")
-    _pg_cluster("stop")
+    postgres("stop")
     try:
         assert hook.post(update) == 503  # not stored, so not acknowledged: Telegram will send it again
     finally:
-        _pg_cluster("start")
+        postgres("start")
     deadline = time.monotonic() + 60
     while hook.post(update) != 200:  # Telegram's redelivery
         assert time.monotonic() < deadline
@@ -211,19 +208,10 @@ def test_webhook_during_a_database_outage_answers_503_and_loses_nothing(hook: Ha
     assert hook.settle(chat) == [expected("welcome"), step("sextortion", 0)]
 
 
-def _pg_cluster(action: str) -> None:
-    versions = [Path(p).name for p in glob.glob("/etc/postgresql/*")]
-    if not versions or not shutil.which("pg_ctlcluster"):
-        if os.environ.get("CI"):
-            pytest.fail("pg_ctlcluster is needed to stop and start PostgreSQL in CI")
-        pytest.skip("cannot stop PostgreSQL here")
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", action], check=True, timeout=120)
-
-
 def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing(polling: Harness) -> None:
     fake = polling.fake
     chat = 8_511_000_003
-    _pg_cluster("stop")
+    postgres("stop")
     try:
         update = message_update(chat, "someone is blackmailing me with my pics")
         fake.push_update(update)
@@ -231,6 +219,6 @@ def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing
         offsets = [int(c.params.get("offset") or 0) for c in fake.calls_to("getUpdates")]
         assert max(offsets) <= update["update_id"]  # not stored, so not acknowledged
     finally:
-        _pg_cluster("start")
+        postgres("start")
     fake.wait_for_messages(chat, 1, 120)
     assert polling.settle(chat) == [expected("welcome"), step("sextortion", 0)]

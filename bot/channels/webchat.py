@@ -42,8 +42,19 @@ class WebChatOutput(SocketIOOutput):
         buttons = message.get("buttons") or message.get("quick_replies") or []
         if buttons:
             payload["quick_replies"] = [{"title": b["title"], "payload": b["payload"]} for b in buttons]
-        if message.get("language"):
-            payload["metadata"] = {"language": message["language"]}
+        # What the page needs for its "Get help now" panel: the language and country the text was
+        # rendered for, and whether the conversation is urgent (False clears the page's urgent banner).
+        metadata: dict[str, Any] = {"language": message["language"]} if message.get("language") else {}
+        if message.get("country"):
+            from bot.locales import catalog
+
+            # The directory entry the numbers came from (an EU member state reads the EU entry);
+            # "" when the child's country is not listed, so the page shows the numbers for anywhere.
+            metadata["country"] = catalog().country_code(str(message["country"]).upper()) or ""
+        if message.get("urgent") is not None:
+            metadata["urgent"] = bool(message["urgent"])
+        if metadata:
+            payload["metadata"] = metadata
         if payload["text"] or buttons:
             await self._send_message(recipient_id, payload)
 

@@ -7,14 +7,22 @@
   /* ---- UI strings: from locales/<lang>/webchat.yml, served by the server as /ui-strings.js ---- */
   var STRINGS = (window.OCSEA_STRINGS && typeof window.OCSEA_STRINGS === "object") ? window.OCSEA_STRINGS : {};
   if (!STRINGS.en) STRINGS.en = {};
+  /* Help numbers per language and country ("" = not known), also from /ui-strings.js:
+   * { lang: { countryCode: text } }. Shown by "Get help now" even when the socket is down. */
+  var HELP = (window.OCSEA_HELP && typeof window.OCSEA_HELP === "object") ? window.OCSEA_HELP : {};
 
   var KEY_SESSION = "ocsea_session";       // localStorage
   var KEY_TRANSCRIPT = "ocsea_transcript"; // sessionStorage
   var KEY_OUTBOX = "ocsea_outbox";         // sessionStorage: messages not yet sent
   var KEY_LANG = "ocsea_lang";             // sessionStorage: last language the server used
+  var KEY_COUNTRY = "ocsea_country";       // sessionStorage: last country the server used
+  var KEY_URGENT = "ocsea_urgent";         // sessionStorage: "1" while the conversation is urgent
+  var HUMAN_PAYLOAD = "/request_human";    // "Talk to a person": never disabled
   var MAX_LEN = 2000;
   var COUNTER_FROM = 1800;
   var TYPING_TIMEOUT_MS = 10000;
+  var BURST_MS = 1500;         // bot messages closer together than this belong to one reply
+  var SLOW_CONNECT_MS = 8000;  // still not connected after this: offer help in the status bar too
   var ESC_PRESSES = 3;
   var ESC_WINDOW_MS = 2000;
   var MAX_TRANSCRIPT = 400;
@@ -41,9 +49,12 @@
   var $ = function (id) { return document.getElementById(id); };
   var el = {
     title: $("title"), subtitle: $("subtitle"), exit: $("quick-exit"), hint: $("quick-exit-hint"),
-    status: $("status"), messages: $("messages"), typing: $("typing"), typingText: $("typing-text"),
+    status: $("status"), statusBar: $("status-bar"), messages: $("messages"), typing: $("typing"), typingText: $("typing-text"),
     form: $("composer"), label: $("input-label"), input: $("message-input"), send: $("send-button"),
-    counter: $("counter")
+    counter: $("counter"),
+    help: $("help-now"), statusHelp: $("status-help"), panel: $("help-panel"), panelTitle: $("help-title"),
+    panelIntro: $("help-intro"), panelText: $("help-text"), panelClose: $("help-close"),
+    urgent: $("urgent"), urgentTitle: $("urgent-title"), urgentText: $("urgent-text")
   };
 
   /* ---- state ---- */
@@ -62,7 +73,19 @@
     return m && typeof m.message === "string";
   });
   var lang = pickLang();
+  var country = normCountry(sGet("sessionStorage", KEY_COUNTRY));
+  var urgent = sGet("sessionStorage", KEY_URGENT) === "1";
+  var connectFailed = false; // a connection attempt failed since the last confirmed session
+  var helpOpener = null;     // the control that opened the help panel, to give focus back
+  var burstAnchor = null;    // first bot message of the current reply: it is scrolled to its top
+  var lastBotAt = 0;
   var seq = Date.now();
+
+  function normCountry(code) {
+    if (typeof code !== "string") return "";
+    code = code.trim().toUpperCase();
+    return /^[A-Z]{2}$/.test(code) ? code : ""; // "unknown" and anything odd: not known
+  }
 
   function pickLang() {
     var stored = sGet("sessionStorage", KEY_LANG);
@@ -92,6 +115,8 @@
     sDel("sessionStorage", KEY_TRANSCRIPT);
     sDel("sessionStorage", KEY_OUTBOX);
     sDel("sessionStorage", KEY_LANG);
+    sDel("sessionStorage", KEY_COUNTRY);
+    sDel("sessionStorage", KEY_URGENT);
     transcript = [];
     outbox = [];
     sessionId = null;
@@ -99,6 +124,10 @@
     if (el.input) el.input.value = "";
     if (el.typing) el.typing.hidden = true;
     if (el.status) el.status.textContent = "";
+    if (el.panel) el.panel.hidden = true;
+    if (el.urgent) el.urgent.hidden = true;
+    if (el.panelText) clearNode(el.panelText);
+    if (el.urgentText) clearNode(el.urgentText);
   }
 
   function quickExit() {
@@ -145,7 +174,48 @@
     m.scrollTop = m.scrollHeight;
   }
 
-  // Turn http(s) URLs into safe links; everything else is a text node.
+  // Phone numbers: 3 to 16 digits, optionally grouped by single spaces or dashes ("116", "0800 1111",
+  // "1-800-422-4453", "116 111"). Not inside words, URLs, paths or decimals; not ISO dates.
+  var PHONE_RE = /\+?\d(?:[ \u00a0-]?\d)*/g;
+  var PHONE_BEFORE = /[\w\/.@#&=?%+:-]/;
+  var PHONE_AFTER = /[\w\/@%]/;
+  function appendPhones(parent, str) {
+    var last = 0;
+    var match;
+    PHONE_RE.lastIndex = 0;
+    while ((match = PHONE_RE.exec(str)) !== null) {
+      var raw = match[0];
+      var start = match.index;
+      var end = start + raw.length;
+      var before = start > 0 ? str.charAt(start - 1) : "";
+      var after = str.charAt(end);
+      var digits = raw.replace(/[^\d]/g, "");
+      if (digits.length < 3 || digits.length > 16) continue;
+      if (before && PHONE_BEFORE.test(before)) continue;
+      if (after && (PHONE_AFTER.test(after) || (/[.,:]/.test(after) && /\d/.test(str.charAt(end + 1))))) continue;
+      if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) continue;
+      if (start > last) parent.appendChild(document.createTextNode(str.slice(last, start)));
+      var a = document.createElement("a");
+      a.href = "tel:" + (raw.charAt(0) === "+" ? "+" : "") + digits;
+      a.className = "tel";
+      a.textContent = raw;
+      parent.appendChild(a);
+      last = end;
+    }
+    if (last < str.length) parent.appendChild(document.createTextNode(str.slice(last)));
+  }
+
+  function scrollToTopOf(node) {
+    var m = el.messages;
+    if (!m || !node) return;
+    var top = Math.max(0, node.getBoundingClientRect().top - m.getBoundingClientRect().top + m.scrollTop - 8);
+    if (!reduceMotion && typeof m.scrollTo === "function") {
+      try { m.scrollTo({ top: top, behavior: "smooth" }); return; } catch (e) { /* old browsers */ }
+    }
+    m.scrollTop = top;
+  }
+
+  // Turn http(s) URLs into safe links and phone numbers into tel: links; everything else is a text node.
   var URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
   function appendLinkified(parent, str) {
     var last = 0;
@@ -163,7 +233,7 @@
         if (u.protocol === "http:" || u.protocol === "https:") href = u.href;
       } catch (e) { href = null; }
       if (!href) continue;
-      if (start > last) parent.appendChild(document.createTextNode(str.slice(last, start)));
+      if (start > last) appendPhones(parent, str.slice(last, start));
       var a = document.createElement("a");
       a.href = href;
       a.target = "_blank";
@@ -173,7 +243,7 @@
       parent.appendChild(a);
       last = end;
     }
-    if (last < str.length) parent.appendChild(document.createTextNode(str.slice(last)));
+    if (last < str.length) appendPhones(parent, str.slice(last));
   }
 
   // Minimal **bold** support, then links.
@@ -223,11 +293,13 @@
     entry.choices.forEach(function (c) {
       var b = document.createElement("button");
       b.type = "button";
-      b.className = "quick-reply";
+      b.className = "quick-reply" + (c.payload === HUMAN_PAYLOAD ? " is-human" : "");
+      b.setAttribute("data-payload", c.payload);
       b.textContent = c.title;
       b.addEventListener("click", function (ev) {
         if (b.disabled || exiting) return;
         var fromKeyboard = ev.detail === 0;
+        noteCountryChoice(c.payload);
         var entry = addEntry({ who: "user", text: c.title, pending: !isOnline() || undefined });
         send(c.payload, { button: true }, entry.id);
         if (fromKeyboard && el.input) el.input.focus();
@@ -256,7 +328,10 @@
     for (var g = 0; g < groups.length; g++) {
       var active = groups[g].getAttribute("data-for") === activeId;
       var btns = groups[g].querySelectorAll("button");
-      for (var j = 0; j < btns.length; j++) btns[j].disabled = !active;
+      for (var j = 0; j < btns.length; j++) {
+        // "Talk to a person" stays usable in every set of buttons, old or new.
+        btns[j].disabled = !active && btns[j].getAttribute("data-payload") !== HUMAN_PAYLOAD;
+      }
     }
   }
 
@@ -276,7 +351,17 @@
     saveTranscript();
     appendEntryDom(entry);
     refreshChoices();
-    scrollToEnd();
+    if (entry.who === "bot") {
+      // Show a new bot message from its top, so the child reads it from the start. Several messages
+      // in one reply keep the first one's top in view: the child scrolls on when ready.
+      var now = Date.now();
+      if (!burstAnchor || now - lastBotAt > BURST_MS) burstAnchor = entry.id;
+      lastBotAt = now;
+      scrollToTopOf(el.messages.querySelector('.msg[data-id="' + burstAnchor + '"]'));
+    } else {
+      burstAnchor = null;
+      scrollToEnd();
+    }
     return entry;
   }
 
@@ -302,9 +387,17 @@
 
   /* ---- status / typing ---- */
   function setStatus(key) {
+    if ((key === "connecting" || key === "reconnecting") && navigator.onLine === false) key = "offline";
     statusKey = key;
     el.status.textContent = key ? t(key) : "";
-    el.status.classList.toggle("is-warning", key === "reconnecting");
+    // Down: the page cannot reach the server. "Get help now" is offered in the banner too.
+    var down = key === "reconnecting" || key === "offline" || (key === "connecting" && connectFailed);
+    el.status.classList.toggle("is-warning", down);
+    if (el.statusBar) el.statusBar.classList.toggle("is-down", down);
+    if (el.statusHelp) {
+      if (!down && el.statusHelp === document.activeElement && el.help) el.help.focus();
+      el.statusHelp.hidden = !down;
+    }
   }
   function showTyping() {
     el.typing.hidden = false;
@@ -329,6 +422,13 @@
     el.input.setAttribute("placeholder", t("placeholder"));
     el.send.textContent = t("send");
     el.typingText.textContent = t("typing");
+    el.help.textContent = t("helpNow");
+    el.statusHelp.textContent = t("helpNow");
+    el.panelTitle.textContent = t("helpTitle");
+    el.panelIntro.textContent = t("helpIntro");
+    el.panelClose.textContent = t("helpClose");
+    el.urgentTitle.textContent = t("urgentTitle");
+    renderHelp();
     el.messages.setAttribute("aria-label", t("log"));
     if (statusKey) el.status.textContent = t(statusKey);
     var prefixes = el.messages.querySelectorAll(".who");
@@ -349,6 +449,89 @@
     sSet("sessionStorage", KEY_LANG, code);
     applyStrings();
   }
+
+  /* ---- get help now: numbers for the child's language and country ---- */
+  function helpText() {
+    var table = (HELP[lang] && typeof HELP[lang] === "object") ? HELP[lang] : (HELP.en || {});
+    if (typeof table[country] === "string") return table[country];
+    if (typeof table[""] === "string") return table[""];
+    var en = HELP.en || {};
+    return typeof en[country] === "string" ? en[country] : (typeof en[""] === "string" ? en[""] : "");
+  }
+  function renderHelp() {
+    var text = helpText();
+    if (el.panelText) {
+      clearNode(el.panelText);
+      if (!el.panel.hidden) appendRich(el.panelText, text);
+    }
+    if (el.urgentText) {
+      clearNode(el.urgentText);
+      if (urgent) appendRich(el.urgentText, text);
+    }
+    // The open help panel shows the same numbers: then the urgent banner steps aside.
+    if (el.urgent) el.urgent.hidden = !urgent || !el.panel.hidden;
+    if (el.help) el.help.classList.toggle("is-urgent", urgent);
+  }
+  function setHelpExpanded(open) {
+    var v = open ? "true" : "false";
+    if (el.help) el.help.setAttribute("aria-expanded", v);
+    if (el.statusHelp) el.statusHelp.setAttribute("aria-expanded", v);
+  }
+  function openHelp(opener) {
+    if (exiting || !el.panel) return;
+    helpOpener = opener || el.help;
+    el.panel.hidden = false;
+    setHelpExpanded(true);
+    renderHelp();
+    el.panelTitle.focus();
+  }
+  function closeHelp(giveFocusBack) {
+    if (!el.panel || el.panel.hidden) return;
+    el.panel.hidden = true;
+    setHelpExpanded(false);
+    renderHelp();
+    if (giveFocusBack) {
+      var target = helpOpener && !helpOpener.hidden ? helpOpener : el.help;
+      if (target) target.focus();
+    }
+    helpOpener = null;
+  }
+  function toggleHelp(ev) {
+    if (el.panel.hidden) openHelp(ev.currentTarget);
+    else closeHelp(true);
+  }
+  function setCountry(code) {
+    code = normCountry(code);
+    if (code === country) return;
+    country = code;
+    if (code) sSet("sessionStorage", KEY_COUNTRY, code);
+    else sDel("sessionStorage", KEY_COUNTRY);
+    renderHelp();
+  }
+  function setUrgent(on) {
+    on = !!on;
+    if (on === urgent) return;
+    urgent = on;
+    if (on) sSet("sessionStorage", KEY_URGENT, "1");
+    else sDel("sessionStorage", KEY_URGENT);
+    renderHelp();
+  }
+  // A country button sets the help panel's country at once; the server's reply confirms it.
+  function noteCountryChoice(payload) {
+    var m = /^\/inform_country(\{.*\})$/.exec(payload || "");
+    if (!m) return;
+    try {
+      var entities = JSON.parse(m[1]);
+      if (entities && typeof entities.country === "string") setCountry(entities.country);
+    } catch (e) { /* not a country button */ }
+  }
+
+  el.help.addEventListener("click", toggleHelp);
+  el.statusHelp.addEventListener("click", toggleHelp);
+  el.panelClose.addEventListener("click", function () { closeHelp(true); });
+  document.addEventListener("keydown", function (ev) {
+    if ((ev.key === "Escape" || ev.key === "Esc") && !exiting && !el.panel.hidden) closeHelp(true);
+  });
 
   /* ---- sending ---- */
   function send(message, metadata, entryId) {
@@ -440,9 +623,10 @@
     hideTyping();
     if (typeof data === "string") data = { text: data };
     if (!data || typeof data !== "object") return;
-    if (data.metadata && typeof data.metadata === "object" && data.metadata.language) {
-      setLang(data.metadata.language);
-    }
+    var meta = (data.metadata && typeof data.metadata === "object") ? data.metadata : {};
+    if (meta.language) setLang(meta.language);
+    if (typeof meta.country === "string") setCountry(meta.country);
+    if (typeof meta.urgent === "boolean") setUrgent(meta.urgent);
     var text = typeof data.text === "string" ? data.text : "";
     var choices = normaliseChoices(data.quick_replies).concat(normaliseChoices(data.buttons));
     // Attachments (images etc.) are deliberately never shown.
@@ -455,10 +639,16 @@
   /* ---- socket ---- */
   function connect() {
     if (typeof window.io !== "function") {
+      connectFailed = true;
       setStatus("reconnecting");
       return;
     }
     socket = window.io({ path: "/socket.io", transports: ["websocket", "polling"] });
+    setTimeout(function () {
+      if (exiting || confirmed) return;
+      connectFailed = true;
+      setStatus(everConfirmed ? "reconnecting" : "connecting");
+    }, SLOW_CONNECT_MS);
 
     socket.on("connect", function () {
       if (exiting) return;
@@ -475,6 +665,7 @@
       }
       confirmed = true;
       everConfirmed = true;
+      connectFailed = false;
       setStatus("connected");
       flush();
     });
@@ -493,6 +684,7 @@
     });
 
     socket.on("connect_error", function () {
+      connectFailed = true;
       if (!exiting) setStatus(everConfirmed ? "reconnecting" : "connecting");
     });
     if (socket.io && typeof socket.io.on === "function") {
@@ -501,6 +693,11 @@
       });
     }
   }
+
+  window.addEventListener("offline", function () { if (!exiting) setStatus("offline"); });
+  window.addEventListener("online", function () {
+    if (!exiting) setStatus(isOnline() ? "connected" : "reconnecting");
+  });
 
   /* ---- start ---- */
   applyStrings();
