@@ -91,13 +91,7 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
         for lang in SUPPORTED_LANGUAGES
     }
     strings_js += "window.OCSEA_HELP = " + json.dumps(help_now, ensure_ascii=False).replace("</", "<\\/") + ";\n"
-    headers = {
-        "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-        "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    }
+    headers = {"Cache-Control": "no-store"}  # the security headers are added to every response (bot.web_guard)
 
     @bp.get("/")
     async def index(_request):  # noqa: ANN001, ANN202
@@ -116,7 +110,7 @@ def build_app(model_path: str, settings: Settings | None = None, actions: Action
     from rasa.core.run import close_resources, load_agent_on_start
     from sanic import Sanic
 
-    from bot import rasa_speedups
+    from bot import rasa_speedups, web_guard
     from bot.channels.rest import RestChannel
     from bot.channels.webchat import WebChatInput
     from bot.retention import retention_task
@@ -126,6 +120,7 @@ def build_app(model_path: str, settings: Settings | None = None, actions: Action
     endpoints = build_endpoints(settings, actions)
     # What rasa.core.run.configure_app does without the HTTP API, minus its "Hello from Rasa" at /.
     app = Sanic("ocsea_helper", configure_logging=False)
+    web_guard.install(app)
     channels: list = [WebChatInput()]
     if settings.rest_token:
         channels.append(RestChannel(settings.rest_token))
@@ -156,6 +151,27 @@ def run_action_server() -> None:
     app.run("127.0.0.1", settings.action_port, workers=1, access_log=False, motd=False)
 
 
+def ready_banner(settings: Settings, host: str) -> str:
+    """What a new user needs, printed last, once the service answers: the address and what is on."""
+    from sqlalchemy.engine import make_url
+
+    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
+    database = make_url(settings.database_url)
+    lines = [
+        "",
+        "  Helper is ready.",
+        f"  Web chat:   http://{shown}:{settings.port}/",
+        f"  REST:       {'on at /webhooks/rest/webhook (REST_TOKEN)' if settings.rest_token else 'off (REST_TOKEN not set)'}",
+        f"  Telegram:   {f'on ({settings.telegram.mode})' if settings.telegram else 'off (TELEGRAM_BOT_TOKEN not set)'}",
+        f"  Database:   {'SQLite ' + str(database.database) if database.get_backend_name() == 'sqlite' else 'PostgreSQL'}",
+        f"  Locks:      {'Redis' if settings.redis_url else 'in this process (set REDIS_URL for several servers)'}",
+        f"  Numbers for an unknown country: {settings.home_country or 'international (set HOME_COUNTRY)'}",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def serve(model_path: str, host: str) -> None:
     settings = get_settings()
     if not port_is_free(settings.port, host if host not in ("0.0.0.0", "::") else "0.0.0.0"):
@@ -164,12 +180,12 @@ def serve(model_path: str, host: str) -> None:
     actions.start()
     try:
         app = build_app(model_path, settings, actions)
-        shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
-        telegram = f"Telegram: on ({settings.telegram.mode})" if settings.telegram else "Telegram: off (TELEGRAM_BOT_TOKEN not set)"
-        print(f"\n  Web chat: http://{shown}:{settings.port}/   {telegram}   (Ctrl-C stops everything)\n", flush=True)
+        app.register_listener(lambda *_: print(ready_banner(settings, host), flush=True), "after_server_start")
         if os.environ.get("RASA_TELEMETRY_ENABLED") is None:
             os.environ["RASA_TELEMETRY_ENABLED"] = "false"
-        app.run(host=host, port=settings.port, workers=1, access_log=False, motd=False)
+        from bot.web_guard import CappedProtocol
+
+        app.run(host=host, port=settings.port, workers=1, access_log=False, motd=False, protocol=CappedProtocol)
     finally:
         actions.stop()
         asyncio.set_event_loop(asyncio.new_event_loop())

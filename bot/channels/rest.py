@@ -20,9 +20,10 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.failsafe import failsafe_reply
+from bot.channels.failsafe import failsafe_key, failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, inbound_metadata, inbound_text
 from bot.pseudonym import pseudonymise
+from bot.ratelimit import MessageLimits
 
 log = logging.getLogger(__name__)
 MAX_SENDER = 128
@@ -43,6 +44,7 @@ def _reply(message: dict[str, Any]) -> dict[str, Any]:
 class RestChannel(InputChannel):
     def __init__(self, token: str) -> None:
         self.token = token.encode()
+        self.limits = MessageLimits()
 
     @classmethod
     def name(cls) -> str:
@@ -74,6 +76,11 @@ class RestChannel(InputChannel):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             raw = body.get("message")
             text = MEDIA_PAYLOAD if body.get("attachment") else inbound_text(raw)
+            if not self.limits.allow(sender, None):  # token-authenticated: per sender (bot.ratelimit)
+                if failsafe_key(text) != "failed":  # over the limit, but urgent: the numbers, without a turn
+                    return response.json([_reply(failsafe_reply(text, metadata.get("language")))])
+                return response.json({"error": "Too many messages; please wait a moment."}, status=429,
+                                     headers={"Retry-After": "2"})
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

@@ -1,33 +1,75 @@
-"""The web chat's socket: Rasa's socket.io channel with pseudonymous ids and safe input.
+"""The web chat's socket: Rasa's socket.io channel, hardened for a child's browser.
 
 Differences from rasa.core.channels.socketio.SocketIOInput:
-- the browser's session id is replaced by its keyed hash before Rasa sees it;
-- text goes through bot.channels.inbound (no typed `/intent`), attachments become a media turn;
-- `enter_room` is awaited when the installed python-socketio makes it a coroutine (RasaHQ/rasa#13027);
-- replies carry their language so the page can switch its own labels;
-- a `quick_exit` event ends the conversation server-side.
+- the SERVER issues the session id (`secrets.token_urlsafe(32)`) on `session_request`, with an
+  HMAC signature; a returning page presents `{session_id, signature}` and resumes only if the
+  signature verifies (else it gets a fresh session). The session is bound to the socket
+  (`sio.save_session`): `user_uttered` and `quick_exit` read it from there and ignore any id in
+  the message, so no socket can read, write into or end another child's conversation;
+- one socket per session: a second socket presenting the same (signed) session takes it over and
+  the first is told (`session_taken`) and disconnected. Taking over, not refusing, because only
+  the page that holds the signature can present it (the same browser tab, or a duplicate of it),
+  and the newest connection is the one the child is looking at: a socket left half-dead by a
+  network switch must not lock the child out of their own conversation for 15 seconds;
+- Origin is checked: the site's own origin (http(s)://<Host of the request>) plus the
+  comma-separated WEBCHAT_ORIGINS environment variable (read once, when the blueprint is made);
+  engine.io messages are capped at MAX_MESSAGE_BYTES; a dead connection is noticed within
+  PING_INTERVAL + PING_TIMEOUT seconds;
+- every handler takes any data (none, wrong types) and answers with a clean error or ignores it;
+- `user_uttered` is acknowledged (`{ok: true, id}`) once its turn is answered; a message id seen
+  before in the session is not processed twice: its answer is sent again instead (the page drops
+  replies it already shows by their id), so a message resent after a lost ack is neither lost
+  nor doubled;
+- text goes through bot.channels.inbound (no typed `/intent`, long text cut and marked as cut),
+  attachments become a media turn; the ids Rasa sees are keyed hashes of the session id;
+- a turn that raised or produced nothing gets the failsafe reply (an urgent message still gets
+  the numbers);
+- `quick_exit` (or the page's beacon to POST /webhooks/webchat/exit, for when the socket is
+  down) ends the conversation server-side, marks a queued handoff `child_left`, and the session
+  can never be resumed.
+Nothing a child wrote, and no session id or hash, is ever put in a log line.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import hmac
 import inspect
+import json
 import logging
-import uuid
-from collections.abc import Awaitable, Callable
+import os
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
+from engineio.async_drivers import sanic as engineio_sanic
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_text
+from bot.channels.failsafe import failsafe_reply
+from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
 CHANNEL = "webchat"
-MAX_SESSION_ID = 64
+ORIGINS_ENV = "WEBCHAT_ORIGINS"
+MAX_MESSAGE_BYTES = 16 * 1024  # a 2,000-character message is at most ~8 KB of JSON
+PING_INTERVAL = 5  # seconds: with PING_TIMEOUT, a dead connection is noticed within 15 s
+PING_TIMEOUT = 10
+SEEN_IDS = 200  # message ids remembered per session, to ignore a resent message
+KEPT_REPLIES = 5  # turns per session whose replies can be sent again
+MAX_SESSIONS = 20_000  # sessions remembered in memory (least recently used go first)
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class WebChatOutput(SocketIOOutput):
@@ -59,12 +101,135 @@ class WebChatOutput(SocketIOOutput):
             await self._send_message(recipient_id, payload)
 
 
-def _session_id(data: Any) -> str | None:
-    if isinstance(data, dict) and isinstance(data.get("session_id"), str):
-        value = data["session_id"].strip()
-        if 0 < len(value) <= MAX_SESSION_ID:
-            return value
-    return None
+class TurnOutput(WebChatOutput):
+    """The output of one turn: counts and keeps what it sent, each reply with an id of its own."""
+
+    def __init__(self, sio: AsyncServer, message_id: str | None) -> None:
+        super().__init__(sio, "bot_uttered")
+        self.message_id = message_id
+        self.sent: list[dict[str, Any]] = []
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and self.message_id:
+            response = {**response, "id": f"{self.message_id}:{len(self.sent)}"}
+        self.sent.append(response)
+        await super()._send_message(socket_id, response)
+
+
+# --- engine.io on Sanic: a receive that leaves no task behind ----------------------------------
+class SanicWebSocket(engineio_sanic.WebSocket):
+    """engine.io's Sanic websocket, minus a task leaked on every disconnect.
+
+    Sanic 21.12's `recv()` waits on an inner task with `asyncio.wait`; when the connection is lost,
+    Sanic cancels the handler, `recv()` is cancelled from outside and its inner task is left
+    pending for ever ("Task was destroyed but it is pending!" when it is collected). Here `recv()`
+    runs shielded, and a cancellation goes through Sanic's own way of stopping it (`recv_cancel`),
+    which cancels the inner task too.
+    """
+
+    async def wait(self) -> bytes | str:
+        sock = self._sock
+        receiving = asyncio.ensure_future(sock.recv())
+        try:
+            data = await asyncio.shield(receiving)
+        except asyncio.CancelledError:
+            stop = getattr(sock, "recv_cancel", None)
+            if stop is not None and not stop.done():
+                stop.cancel()
+            elif not receiving.done():
+                receiving.cancel()
+            await asyncio.wait({receiving}, timeout=5)
+            if receiving.done() and not receiving.cancelled():
+                receiving.exception()  # retrieved: never "exception was never retrieved"
+            raise
+        if not isinstance(data, (bytes, str)):
+            raise OSError()
+        return data
+
+
+# --- sessions --------------------------------------------------------------------------------
+def _signing_key() -> bytes:
+    from bot.settings import pseudonym_key
+
+    return hmac.new(pseudonym_key(), b"webchat-session-signing-key", hashlib.sha256).digest()
+
+
+def sign_session(session_id: str, key: bytes | None = None) -> str:
+    """The signature that lets a page resume its session (hex HMAC-SHA256)."""
+    return hmac.new(key or _signing_key(), b"webchat-session:" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def presented_session(data: Any, key: bytes) -> str | None:
+    """The session id a page presented, if it is well formed and its signature verifies."""
+    if not isinstance(data, dict):
+        return None
+    session_id, signature = data.get("session_id"), data.get("signature")
+    if not (isinstance(session_id, str) and isinstance(signature, str)):
+        return None
+    if not (_SESSION_ID.fullmatch(session_id) and _SIGNATURE.fullmatch(signature)):
+        return None
+    return session_id if hmac.compare_digest(sign_session(session_id, key), signature) else None
+
+
+@dataclass
+class SessionState:
+    """What the server keeps in memory about one live session (nothing the child wrote)."""
+
+    owner: str | None = None  # the socket bound to it
+    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)  # recent message ids
+    replies: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)  # by message id
+    running: dict[str, asyncio.Future] = field(default_factory=dict)  # turns in progress, by message id
+
+
+class Sessions:
+    """Sessions by conversation id, least recently used forgotten first; ended ones stay refused."""
+
+    def __init__(self, limit: int = MAX_SESSIONS) -> None:
+        self.limit = limit
+        self.states: OrderedDict[str, SessionState] = OrderedDict()
+        self.ended: OrderedDict[str, None] = OrderedDict()
+
+    def get(self, conversation: str) -> SessionState:
+        state = self.states.pop(conversation, None) or SessionState()
+        self.states[conversation] = state
+        while len(self.states) > self.limit:
+            self.states.popitem(last=False)
+        return state
+
+    def end(self, conversation: str) -> SessionState | None:
+        """Mark the session ended; None if it already was (so it ends once)."""
+        if conversation in self.ended:
+            return None
+        self.ended[conversation] = None
+        while len(self.ended) > self.limit:
+            self.ended.popitem(last=False)
+        return self.states.pop(conversation, None) or SessionState()
+
+
+def allowed_origins(raw: str | None) -> frozenset[str]:
+    """WEBCHAT_ORIGINS: comma-separated origins (scheme://host[:port]) allowed besides the site's own."""
+    return frozenset(o.strip().rstrip("/").lower() for o in (raw or "").split(",") if o.strip())
+
+
+def origin_allowed(origin: str | None, host: str | None, extra: frozenset[str]) -> bool:
+    """The request's own origin (http or https with its Host), or one listed in WEBCHAT_ORIGINS."""
+    if not origin:
+        return True  # not a browser: nothing to protect from another site
+    origin = origin.strip().rstrip("/").lower()
+    if origin in extra:
+        return True
+    host = (host or "").split(",")[0].strip().lower()
+    return bool(host) and origin in (f"http://{host}", f"https://{host}")
+
+
+async def _maybe_await(result: Any) -> None:
+    # enter_room/leave_room are coroutines in some python-socketio versions (RasaHQ/rasa#13027)
+    if inspect.isawaitable(result):
+        await result
+
+
+def _first(args: tuple[Any, ...]) -> Any:
+    return args[0] if args else None
 
 
 class WebChatInput(InputChannel):
@@ -73,6 +238,8 @@ class WebChatInput(InputChannel):
     def __init__(self, socketio_path: str = "/socket.io") -> None:
         self.socketio_path = socketio_path
         self.sio: AsyncServer | None = None
+        self.sessions = Sessions()
+        self._tasks: set[asyncio.Task] = set()
 
     @classmethod
     def name(cls) -> str:
@@ -81,50 +248,178 @@ class WebChatInput(InputChannel):
     def get_output_channel(self) -> WebChatOutput | None:
         return WebChatOutput(self.sio, "bot_uttered") if self.sio else None
 
+    def _background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run work that must finish even if the socket or request that asked for it goes away."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        extra_origins = allowed_origins(os.environ.get(ORIGINS_ENV))
+
+        def check_origin(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
+            return origin_allowed(origin, (environ or {}).get("HTTP_HOST"), extra_origins)
+
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=check_origin, cors_credentials=False, max_http_buffer_size=MAX_MESSAGE_BYTES,
+            ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT,
+        )
+        pass
         bp = SocketBlueprint(sio, self.socketio_path, "webchat_socket", __name__)
         self.sio = sio
+        sessions = self.sessions
+        key = _signing_key()
+
+        async def bound(sid: str) -> str | None:
+            """The conversation bound to this socket, if any."""
+            with contextlib.suppress(KeyError):
+                conversation = (await sio.get_session(sid)).get("conversation")
+                if isinstance(conversation, str) and conversation not in sessions.ended:
+                    return conversation
+            return None
+
+        async def unbind(sid: str, conversation: str) -> None:
+            with contextlib.suppress(KeyError, ValueError):
+                await _maybe_await(sio.leave_room(sid, conversation))
+                await sio.save_session(sid, {})
+
+        async def end_session(conversation: str) -> None:
+            """Quick exit: end the conversation once, whichever way the page asked."""
+            state = sessions.end(conversation)
+            if state is None:
+                return
+            if state.owner:
+                await unbind(state.owner, conversation)
+            try:
+                await on_new_message(UserMessage(QUICK_EXIT_PAYLOAD, CollectingOutputChannel(), conversation, input_channel=CHANNEL))
+            except Exception as exc:  # noqa: BLE001 - the handoff must still be marked; only the type is logged
+                log.error("webchat: the quick exit turn failed (%s)", type(exc).__name__)
+            from bot import contact_log
+
+            try:
+                await asyncio.to_thread(contact_log.mark_child_left, conversation)
+            except Exception as exc:  # noqa: BLE001
+                log.error("webchat: marking a quick exit in the handoff queue failed (%s)", type(exc).__name__)
 
         @bp.route("/", methods=["GET"])
         async def socket_health(_: Request) -> response.HTTPResponse:
             return response.json({"status": "ok"})
 
+        @bp.route("/exit", methods=["POST"])
+        async def exit_beacon(request: Request) -> response.HTTPResponse:
+            """The page's quick exit beacon (navigator.sendBeacon): works while the socket is down."""
+            if not check_origin(request.headers.get("origin"), {"HTTP_HOST": request.headers.get("host")}):
+                return response.empty(status=403)
+            body = request.body or b""
+            if len(body) > 1024:
+                return response.empty(status=413)
+            try:
+                data = json.loads(body)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                data = None
+            session_id = presented_session(data, key)
+            if session_id is None:
+                return response.empty(status=400)
+            self._background(end_session(pseudonymise(CHANNEL, session_id)))
+            return response.empty(status=202)
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str, *_: Any) -> None:
+            conversation = await bound(sid)
+            state = sessions.states.get(conversation) if conversation else None
+            if state is not None and state.owner == sid:
+                state.owner = None
+
         @sio.on("session_request")
-        async def session_request(sid: str, data: Any) -> None:
-            session_id = _session_id(data) or uuid.uuid4().hex
-            joined = sio.enter_room(sid, pseudonymise(CHANNEL, session_id))
-            if inspect.isawaitable(joined):
-                await joined
-            await sio.emit("session_confirm", session_id, room=sid)
+        async def session_request(sid: str, *args: Any) -> dict[str, Any]:
+            session_id = presented_session(_first(args), key)
+            resumed = session_id is not None and pseudonymise(CHANNEL, session_id) not in sessions.ended
+            if not resumed:
+                session_id = secrets.token_urlsafe(32)
+            conversation = pseudonymise(CHANNEL, session_id)
+            previous_conversation = await bound(sid)
+            if previous_conversation and previous_conversation != conversation:
+                await unbind(sid, previous_conversation)
+                old = sessions.states.get(previous_conversation)
+                if old is not None and old.owner == sid:
+                    old.owner = None
+            state = sessions.get(conversation)
+            previous, state.owner = state.owner, sid
+            await sio.save_session(sid, {"conversation": conversation})
+            await _maybe_await(sio.enter_room(sid, conversation))
+            if previous and previous != sid:  # one socket per session: the newest takes it over
+                await unbind(previous, conversation)
+                with contextlib.suppress(KeyError, ValueError):
+                    await sio.emit("session_taken", {}, room=previous)
+                    await sio.disconnect(previous)
+            confirm = {"session_id": session_id, "signature": sign_session(session_id, key), "resumed": resumed}
+            await sio.emit("session_confirm", confirm, room=sid)
+            return confirm
 
         @sio.on("user_uttered")
-        async def handle_message(sid: str, data: Any) -> None:
-            session_id = _session_id(data)
-            if session_id is None:
+        async def user_uttered(sid: str, *args: Any) -> dict[str, Any]:
+            data = _first(args)
+            conversation = await bound(sid)
+            if conversation is None:
                 await sio.emit("session_error", {"reason": "no_session"}, room=sid)
-                return
+                return {"ok": False, "error": "no_session"}
+            message_id = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(data, dict) or (message_id is not None and not (
+                isinstance(message_id, str) and _MESSAGE_ID.fullmatch(message_id)
+            )):
+                return {"ok": False, "error": "bad_message"}
+            state = sessions.get(conversation)
+            if message_id is not None and message_id in state.seen:
+                running = state.running.get(message_id)
+                if running is not None:  # the first copy is still being answered: its replies go to the room
+                    await asyncio.shield(running)
+                else:  # answered, maybe into a connection that died: send the answer again
+                    for reply in state.replies.get(message_id, []):
+                        await sio.emit("bot_uttered", reply, room=sid)
+                return {"ok": True, "id": message_id, "duplicate": True}
             metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-            has_media = bool(data.get("attachment") or data.get("files"))
-            text = MEDIA_PAYLOAD if has_media else inbound_text(data.get("message"))
-            await on_new_message(
-                UserMessage(
-                    text, WebChatOutput(sio, "bot_uttered"), pseudonymise(CHANNEL, session_id),
-                    input_channel=CHANNEL, metadata={k: metadata[k] for k in ("language",) if k in metadata},
-                )
-            )
+            language = metadata.get("language")
+            raw = data.get("message")
+            text = MEDIA_PAYLOAD if (data.get("attachment") or data.get("files")) else inbound_text(raw)
+            output = TurnOutput(sio, message_id)
+            done = asyncio.get_running_loop().create_future()
+            if message_id is not None:
+                state.seen[message_id] = None
+                while len(state.seen) > SEEN_IDS:
+                    state.seen.popitem(last=False)
+                state.running[message_id] = done
+            try:
+                failed = False
+                try:
+                    await on_new_message(UserMessage(
+                        text, output, conversation, input_channel=CHANNEL, metadata=inbound_metadata(raw, language) or None,
+                    ))
+                except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
+                    failed = True
+                    log.error("webchat: a turn failed (%s); the failsafe reply was sent", type(exc).__name__)
+                if not output.sent:  # it raised, or the action server or the database failed behind Rasa
+                    if not failed:
+                        log.error("webchat: a turn produced no reply; the failsafe reply was sent")
+                    try:
+                        await output.send_response(conversation, failsafe_reply(text, language))
+                    except Exception as exc:  # noqa: BLE001
+                        log.error("webchat: the failsafe reply could not be sent (%s)", type(exc).__name__)
+            finally:
+                if message_id is not None:
+                    state.running.pop(message_id, None)
+                    state.replies[message_id] = output.sent
+                    while len(state.replies) > KEPT_REPLIES:
+                        state.replies.popitem(last=False)
+                done.set_result(None)
+            return {"ok": True, "id": message_id}
 
         @sio.on("quick_exit")
-        async def quick_exit(sid: str, data: Any) -> None:
-            session_id = _session_id(data)
-            if session_id is None:
-                return
-            sender = pseudonymise(CHANNEL, session_id)
-            left = sio.leave_room(sid, sender)
-            if inspect.isawaitable(left):
-                await left
-            await on_new_message(
-                UserMessage(QUICK_EXIT_PAYLOAD, CollectingOutputChannel(), sender, input_channel=CHANNEL)
-            )
+        async def quick_exit(sid: str, *_: Any) -> dict[str, Any]:
+            conversation = await bound(sid)
+            if conversation is None:
+                return {"ok": False, "error": "no_session"}
+            await asyncio.shield(self._background(end_session(conversation)))
+            return {"ok": True}
 
         return bp

@@ -11,9 +11,11 @@
    * { lang: { countryCode: text } }. Shown by "Get help now" even when the socket is down. */
   var HELP = (window.OCSEA_HELP && typeof window.OCSEA_HELP === "object") ? window.OCSEA_HELP : {};
 
-  var KEY_SESSION = "ocsea_session";       // localStorage
+  /* Everything is kept in sessionStorage only: this tab, until it is closed. A new tab, or the next
+   * person picking up the phone, starts a new conversation. */
+  var KEY_SESSION = "ocsea_session";       // sessionStorage: {session_id, signature}, issued by the server
   var KEY_TRANSCRIPT = "ocsea_transcript"; // sessionStorage
-  var KEY_OUTBOX = "ocsea_outbox";         // sessionStorage: messages not yet sent
+  var KEY_OUTBOX = "ocsea_outbox";         // sessionStorage: messages the server has not acknowledged yet
   var KEY_LANG = "ocsea_lang";             // sessionStorage: last language the server used
   var KEY_COUNTRY = "ocsea_country";       // sessionStorage: last country the server used
   var KEY_URGENT = "ocsea_urgent";         // sessionStorage: "1" while the conversation is urgent
@@ -27,6 +29,11 @@
   var ESC_WINDOW_MS = 2000;
   var MAX_TRANSCRIPT = 400;
   var DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
+  var EXIT_BEACON_URL = "/webhooks/webchat/exit";
+  var ACK_TIMEOUT_MS = 60000;  // no acknowledgement by then: send again (the server ignores a duplicate)
+  var RETRY_MS = 2000;
+  // Page texts not (yet) in every locales/<lang>/webchat.yml: English until they are.
+  var FALLBACK = { elsewhere: "This chat is open in another tab. Write a message to continue it here." };
 
   /* ---- storage helpers (storage can throw in private modes) ---- */
   function sGet(store, key) {
@@ -65,13 +72,17 @@
   var statusKey = null;
   var typingTimer = null;
   var escTimes = [];
-  var sessionId = sGet("localStorage", KEY_SESSION) || null;
+  sDel("localStorage", KEY_SESSION); // older pages kept the session here: never again
+  var session = loadSession();
+  var inflight = null;       // the outbox item sent and not acknowledged yet (one at a time)
+  var takenOver = false;     // this session was opened in another tab: do not reconnect by itself
   var transcript = loadArray(KEY_TRANSCRIPT).filter(function (m) {
     return m && (m.who === "bot" || m.who === "user") && typeof m.text === "string";
   });
   var outbox = loadArray(KEY_OUTBOX).filter(function (m) {
     return m && typeof m.message === "string";
   });
+  outbox.forEach(function (m) { if (typeof m.id !== "string") m.id = newId(); });
   var lang = pickLang();
   var country = normCountry(sGet("sessionStorage", KEY_COUNTRY));
   var urgent = sGet("sessionStorage", KEY_URGENT) === "1";
@@ -80,6 +91,32 @@
   var burstAnchor = null;    // first bot message of the current reply: it is scrolled to its top
   var lastBotAt = 0;
   var seq = Date.now();
+
+  function loadSession() {
+    try {
+      var v = JSON.parse(sGet("sessionStorage", KEY_SESSION) || "null");
+      if (v && typeof v.session_id === "string" && typeof v.signature === "string") {
+        return { session_id: v.session_id, signature: v.signature };
+      }
+    } catch (e) { /* fall through */ }
+    return null;
+  }
+
+  // A random id per message, so the server can ignore a message sent twice.
+  function newId() {
+    try {
+      if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    } catch (e) { /* not a secure context */ }
+    var b = new Uint8Array(16);
+    try { window.crypto.getRandomValues(b); } catch (e) {
+      for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = "";
+    for (var j = 0; j < 16; j++) h += (b[j] + 0x100).toString(16).slice(1);
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
 
   function normCountry(code) {
     if (typeof code !== "string") return "";
@@ -112,6 +149,7 @@
 
   function forgetEverything() {
     sDel("localStorage", KEY_SESSION);
+    sDel("sessionStorage", KEY_SESSION);
     sDel("sessionStorage", KEY_TRANSCRIPT);
     sDel("sessionStorage", KEY_OUTBOX);
     sDel("sessionStorage", KEY_LANG);
@@ -119,7 +157,8 @@
     sDel("sessionStorage", KEY_URGENT);
     transcript = [];
     outbox = [];
-    sessionId = null;
+    inflight = null;
+    session = null;
     if (el.messages) clearNode(el.messages);
     if (el.input) el.input.value = "";
     if (el.typing) el.typing.hidden = true;
@@ -134,10 +173,15 @@
     if (exiting) return;
     exiting = true;
     var url = exitUrl();
-    // (a) tell the server, fire and forget
+    // (a) tell the server, fire and forget: on the socket (it knows its session), and as a beacon,
+    //     which the browser delivers even while the socket is down or the page is already gone
     try {
-      if (socket && socket.connected) {
-        socket.emit("quick_exit", { session_id: sessionId });
+      if (socket && socket.connected) socket.emit("quick_exit");
+    } catch (e) { /* never block leaving */ }
+    try {
+      if (session && navigator.sendBeacon) {
+        var body = JSON.stringify({ session_id: session.session_id, signature: session.signature });
+        navigator.sendBeacon(EXIT_BEACON_URL, new Blob([body], { type: "text/plain" }));
       }
     } catch (e) { /* never block leaving */ }
     // (b) forget the chat in this browser
@@ -300,7 +344,7 @@
         if (b.disabled || exiting) return;
         var fromKeyboard = ev.detail === 0;
         noteCountryChoice(c.payload);
-        var entry = addEntry({ who: "user", text: c.title, pending: !isOnline() || undefined });
+        var entry = addEntry({ who: "user", text: c.title, pending: true });
         send(c.payload, { button: true }, entry.id);
         if (fromKeyboard && el.input) el.input.focus();
       });
@@ -389,7 +433,9 @@
   function setStatus(key) {
     if ((key === "connecting" || key === "reconnecting") && navigator.onLine === false) key = "offline";
     statusKey = key;
-    el.status.textContent = key ? t(key) : "";
+    el.status.textContent = key ? statusText(key) : "";
+    // Online, a message waits only for its answer: its "will send when connected" note is hidden.
+    el.messages.classList.toggle("is-online", key === "connected");
     // Down: the page cannot reach the server. "Get help now" is offered in the banner too.
     var down = key === "reconnecting" || key === "offline" || (key === "connecting" && connectFailed);
     el.status.classList.toggle("is-warning", down);
@@ -398,6 +444,9 @@
       if (!down && el.statusHelp === document.activeElement && el.help) el.help.focus();
       el.statusHelp.hidden = !down;
     }
+  }
+  function statusText(key) {
+    return t(key) || FALLBACK[key] || "";
   }
   function showTyping() {
     el.typing.hidden = false;
@@ -430,7 +479,7 @@
     el.urgentTitle.textContent = t("urgentTitle");
     renderHelp();
     el.messages.setAttribute("aria-label", t("log"));
-    if (statusKey) el.status.textContent = t(statusKey);
+    if (statusKey) el.status.textContent = statusText(statusKey);
     var prefixes = el.messages.querySelectorAll(".who");
     for (var i = 0; i < prefixes.length; i++) {
       prefixes[i].textContent = (prefixes[i].getAttribute("data-who") === "bot" ? t("botSaid") : t("youSaid")) + " ";
@@ -533,31 +582,60 @@
     if ((ev.key === "Escape" || ev.key === "Esc") && !exiting && !el.panel.hidden) closeHelp(true);
   });
 
-  /* ---- sending ---- */
+  /* ---- sending ----
+   * A message leaves the outbox only when the server acknowledges it ({ok: true, id}), which it
+   * does once the turn is answered. One message at a time, each after the previous answer; after a
+   * reconnect the unacknowledged one is sent again with the same id (the server ignores a
+   * duplicate and sends its answer again). Until then the child's bubble stays "pending". */
   function send(message, metadata, entryId) {
-    outbox.push({ message: message, metadata: metadata, ref: entryId || null });
+    outbox.push({ id: newId(), message: message, metadata: metadata, ref: entryId || null });
     saveOutbox();
+    if (takenOver) resume();
     flush();
   }
 
   function isOnline() {
-    return !!(socket && socket.connected && confirmed && sessionId);
+    return !!(socket && socket.connected && confirmed && session);
+  }
+
+  function removeFromOutbox(item) {
+    outbox = outbox.filter(function (m) { return m.id !== item.id; });
+    saveOutbox();
   }
 
   function flush() {
-    if (exiting || !socket || !socket.connected || !confirmed || !sessionId) return;
-    while (outbox.length) {
-      var item = outbox.shift();
-      socket.emit("user_uttered", {
-        message: item.message,
-        session_id: sessionId,
-        metadata: item.metadata || {}
-      });
-      markSent(item.ref);
-      showTyping();
-    }
-    saveOutbox();
-    saveTranscript();
+    if (exiting || inflight || !outbox.length || !isOnline()) return;
+    var item = outbox[0];
+    var sock = socket;
+    inflight = item;
+    showTyping();
+    sock.timeout(ACK_TIMEOUT_MS).emit("user_uttered", {
+      id: item.id,
+      message: item.message,
+      metadata: item.metadata || {}
+    }, function (err, ack) {
+      if (inflight !== item) return; // a disconnect already put it back in line
+      inflight = null;
+      if (exiting) return;
+      if (err || !ack || typeof ack !== "object") {
+        // no answer in time, or the connection went: it stays queued and goes again
+        setTimeout(flush, RETRY_MS);
+        return;
+      }
+      if (ack.ok) {
+        removeFromOutbox(item);
+        markSent(item.ref);
+        saveTranscript();
+        flush();
+      } else if (ack.error === "no_session") {
+        confirmed = false;
+        requestSession();
+      } else {
+        removeFromOutbox(item); // refused as malformed: sending it again would not help
+        hideTyping();
+        flush();
+      }
+    });
   }
 
   function submit() {
@@ -565,7 +643,7 @@
     var text = el.input.value.trim();
     if (!text) { el.input.value = el.input.value.trim(); autoGrow(); updateCounter(); return; }
     if (text.length > MAX_LEN) text = text.slice(0, MAX_LEN);
-    var entry = addEntry({ who: "user", text: text, pending: !isOnline() || undefined });
+    var entry = addEntry({ who: "user", text: text, pending: true });
     el.input.value = "";
     autoGrow();
     updateCounter();
@@ -632,11 +710,36 @@
     // Attachments (images etc.) are deliberately never shown.
     if (!text.trim() && !choices.length) return;
     var entry = { who: "bot", text: text };
+    // A reply sent again (its message was resent after a lost acknowledgement) is shown once.
+    if (typeof data.id === "string" && data.id) {
+      if (shownReply(data.id)) return;
+      entry.rid = data.id;
+    }
     if (choices.length) entry.choices = choices;
     addEntry(entry);
   }
 
+  function shownReply(rid) {
+    for (var i = transcript.length - 1; i >= 0; i--) {
+      if (transcript[i].rid === rid) return true;
+    }
+    return false;
+  }
+
   /* ---- socket ---- */
+  function requestSession() {
+    if (!socket || !socket.connected || exiting) return;
+    // Only the server's own signed session is presented; the server binds it to this socket.
+    socket.emit("session_request", session ? { session_id: session.session_id, signature: session.signature } : {});
+  }
+
+  // This session was taken over by another tab; the child wrote here: take it back.
+  function resume() {
+    takenOver = false;
+    setStatus("reconnecting");
+    if (socket && !socket.connected) socket.connect();
+  }
+
   function connect() {
     if (typeof window.io !== "function") {
       connectFailed = true;
@@ -653,33 +756,51 @@
     socket.on("connect", function () {
       if (exiting) return;
       confirmed = false;
-      socket.emit("session_request", { session_id: sessionId || null });
+      inflight = null;
+      requestSession();
     });
 
     socket.on("session_confirm", function (data) {
       if (exiting) return;
-      var id = typeof data === "string" ? data : (data && typeof data.session_id === "string" ? data.session_id : null);
-      if (id) {
-        sessionId = id;
-        sSet("localStorage", KEY_SESSION, id);
-      }
+      if (!data || typeof data.session_id !== "string" || typeof data.signature !== "string") return;
+      session = { session_id: data.session_id, signature: data.signature };
+      sSet("sessionStorage", KEY_SESSION, JSON.stringify(session));
       confirmed = true;
       everConfirmed = true;
       connectFailed = false;
+      takenOver = false;
       setStatus("connected");
       flush();
+    });
+
+    socket.on("session_error", function () {
+      if (exiting) return;
+      confirmed = false;
+      requestSession();
+    });
+
+    // The same conversation was opened in another tab (a duplicated tab): that one has it now.
+    socket.on("session_taken", function () {
+      if (exiting) return;
+      takenOver = true;
+      confirmed = false;
+      inflight = null;
+      hideTyping();
+      setStatus("elsewhere");
     });
 
     socket.on("bot_uttered", onBotUttered);
 
     socket.on("disconnect", function (reason) {
       confirmed = false;
+      inflight = null; // unacknowledged: it stays in the outbox and goes again after reconnecting
       if (exiting) return;
       hideTyping();
+      if (takenOver) { setStatus("elsewhere"); return; }
       setStatus("reconnecting");
       // The server closed the socket on purpose: socket.io will not retry by itself.
       if (reason === "io server disconnect") {
-        setTimeout(function () { if (!exiting) socket.connect(); }, 1500);
+        setTimeout(function () { if (!exiting && !takenOver && !socket.connected) socket.connect(); }, 1500);
       }
     });
 
@@ -696,7 +817,7 @@
 
   window.addEventListener("offline", function () { if (!exiting) setStatus("offline"); });
   window.addEventListener("online", function () {
-    if (!exiting) setStatus(isOnline() ? "connected" : "reconnecting");
+    if (!exiting && !takenOver) setStatus(isOnline() ? "connected" : "reconnecting");
   });
 
   /* ---- start ---- */
