@@ -194,9 +194,10 @@ def test_sessions_are_issued_signed_and_bound_to_one_socket(live_server: LiveSer
             assert user_turns(db, a.conversation) == 1  # only A's own message
 
             # presenting A's session needs A's signature
+            signature = a.session["signature"]
             for presented in (
                 {"session_id": a.session_id},
-                {"session_id": a.session_id, "signature": a.session["signature"][:-1] + "0"},
+                {"session_id": a.session_id, "signature": signature[:-1] + ("1" if signature.endswith("0") else "0")},
                 {"session_id": a.session_id, "signature": hmac.new(b"guess", a.session_id.encode(), hashlib.sha256).hexdigest()},
                 {"session_id": a.session_id, "signature": sign_session(a.session_id, b"another-key")},
             ):
@@ -214,6 +215,9 @@ def test_sessions_are_issued_signed_and_bound_to_one_socket(live_server: LiveSer
             assert (await d.say("/help"))["ok"] is True and d.replies
             assert len(a.replies) == before
             assert user_turns(db, a.conversation) == 2
+            logs = live_server.logs()
+            for secret in (a.session_id, a.session["signature"], a.conversation, b.session_id, b.conversation):
+                assert secret not in logs  # no session id, signature or hash in the log
         finally:
             for child in (a, b, c, d):
                 await child.close()
@@ -295,8 +299,9 @@ def test_quick_exit_marks_a_queued_handoff_child_left(live_server: LiveServer) -
             assert handoff_status(db, child.conversation, "child_left") == "child_left"
             assert (await child.say("hello"))["error"] == "no_session"
             # the ended session is never resumed, even with its signature
-            again = await child.request_session({"session_id": child.session_id, "signature": child.session["signature"]})
-            assert again["resumed"] is False and again["session_id"] != child.session_id
+            ended = dict(child.session)
+            again = await child.request_session({"session_id": ended["session_id"], "signature": ended["signature"]})
+            assert again["resumed"] is False and again["session_id"] != ended["session_id"]
         finally:
             await child.close()
 
@@ -332,7 +337,8 @@ def test_a_socket_from_another_site_is_refused(live_server: LiveServer) -> None:
             assert (await own.say("/greet"))["ok"] is True
         finally:
             await own.close()
-        ws = await raw_socket(live_server.url, origin=f"http://localhost:{live_server.port}")  # its own Host
+        # behind a proxy that ends TLS, the page's origin is https:// with the same Host
+        ws = await raw_socket(live_server.url, origin=live_server.url.replace("http://", "https://"))
         await ws.close()
 
     run(scenario())
@@ -399,7 +405,8 @@ class Harness:
         self.log_path = tmp / "harness.log"
         script = tmp / "harness.py"
         script.write_text(HARNESS)
-        env = {**os.environ, "PSEUDONYM_KEY": TEST_KEY, "DATA_DIR": str(tmp / "var"), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PSEUDONYM_KEY": TEST_KEY, "DATA_DIR": str(tmp / "var"), "PYTHONPATH": str(ROOT),
+               "WEBCHAT_ORIGINS": " https://chat.example.org, https://Help.Example.net/ "}
         self.proc = subprocess.Popen(
             [sys.executable, str(script), str(self.port)], cwd=ROOT, env=env,
             stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
@@ -488,3 +495,15 @@ def test_no_task_is_left_behind_when_sockets_disconnect(harness: Harness) -> Non
     logs = harness.logs()
     assert logs.count("Task was destroyed but it is pending") == 0, logs[-3000:]
     assert "Task exception was never retrieved" not in logs
+
+
+def test_origins_listed_in_webchat_origins_are_accepted(harness: Harness) -> None:
+    async def scenario() -> None:
+        for origin in ("https://chat.example.org", "https://help.example.net", harness.url):
+            ws = await raw_socket(harness.url, origin=origin)
+            await ws.close()
+        for origin in ("https://evil.example", "http://chat.example.org", "https://chat.example.org.evil.example"):
+            with pytest.raises(websockets.exceptions.InvalidStatusCode):
+                await raw_socket(harness.url, origin=origin)
+
+    run(scenario())

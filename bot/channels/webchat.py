@@ -265,7 +265,7 @@ class WebChatInput(InputChannel):
             async_mode="sanic", cors_allowed_origins=check_origin, cors_credentials=False, max_http_buffer_size=MAX_MESSAGE_BYTES,
             ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT,
         )
-        pass
+        sio.eio._async = {**sio.eio._async, "websocket": SanicWebSocket}
         bp = SocketBlueprint(sio, self.socketio_path, "webchat_socket", __name__)
         self.sio = sio
         sessions = self.sessions

@@ -240,7 +240,10 @@ class SafetyNet:
                 idiom = True
             else:
                 kept.append(label)
-        return kept, negated, idiom
+        # An idiom or a negation anywhere also overrules the model's urgent guess, which has no span
+        # to overlap ("mama ataniua nikifeli", "im not in danger, he's blocked"): see nlu_components.
+        kinds = {kind for _, _, kind in exceptions}
+        return kept, negated or "negated" in kinds, idiom or "idiom" in kinds
 
     def check(self, text: str) -> SafetyFindings:
         toks = tokens(text, self.spelling)

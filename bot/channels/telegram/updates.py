@@ -51,6 +51,11 @@ def _message_of(update: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A nested object of an update, or {} when the sender put something else there."""
+    return value if isinstance(value, dict) else {}
+
+
 def chat_of(update: dict[str, Any]) -> tuple[int, str] | None:
     """(chat id, chat type) of an update the bot handles, or None for any other update."""
     chat = None
@@ -58,12 +63,16 @@ def chat_of(update: dict[str, Any]) -> tuple[int, str] | None:
     if message is not None:
         chat = message.get("chat")
     elif isinstance(update.get("callback_query"), dict):
-        chat = (update["callback_query"].get("message") or {}).get("chat")
+        chat = _dict(update["callback_query"].get("message")).get("chat")
     elif isinstance(update.get("my_chat_member"), dict):
         chat = update["my_chat_member"].get("chat")
     if not isinstance(chat, dict) or not isinstance(chat.get("id"), int) or isinstance(chat.get("id"), bool):
         return None
     return chat["id"], str(chat.get("type") or "")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _language_hint(user: Any) -> str | None:
@@ -128,7 +137,7 @@ def classify(update: dict[str, Any]) -> Incoming:
     if chat_type != "private":
         member = update.get("my_chat_member")
         if isinstance(member, dict):
-            status = (member.get("new_chat_member") or {}).get("status")
+            status = _dict(member.get("new_chat_member")).get("status")
             if status not in MEMBER_STATUSES:
                 return Incoming("ignore", chat_id)  # removed from the group: nothing to say
             return Incoming("group", chat_id, language_hint=_language_hint(member.get("from")))
@@ -141,7 +150,7 @@ def classify(update: dict[str, Any]) -> Incoming:
             "callback", chat_id,
             callback_id=str(query.get("id") or ""),
             callback_data=query.get("data") if isinstance(query.get("data"), str) else None,
-            callback_message_id=(query.get("message") or {}).get("message_id"),
+            callback_message_id=_int(_dict(query.get("message")).get("message_id")),
             language_hint=_language_hint(query.get("from")),
         )
     message = _message_of(update)
