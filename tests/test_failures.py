@@ -196,3 +196,29 @@ def test_one_contact_per_session_even_when_the_conversation_state_is_lost(tmp_pa
         eng.dispose()
     finally:
         server.stop()
+
+
+def test_data_files_are_private(server: LiveServer) -> None:
+    server.send(f"perm-{uuid.uuid4().hex[:6]}", "hello")
+    data = server.data_dir
+    assert data.stat().st_mode & 0o777 == 0o700
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert "ocsea.db" in {p.name for p in files}
+    for path in files:  # the database, and its -wal and -shm while connections are open
+        assert path.stat().st_mode & 0o777 == 0o600, path.name
+
+
+def test_the_pseudonym_key_may_live_outside_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import settings
+
+    key_file = tmp_path / "secrets" / "pseudonym.key"
+    monkeypatch.delenv("PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("PSEUDONYM_KEY_FILE", str(key_file))
+    old = os.umask(0o022)
+    try:
+        key = settings.pseudonym_key()
+    finally:
+        os.umask(old)
+    assert len(key) == 64 and key_file.read_text().strip().encode() == key
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert settings.pseudonym_key() == key  # stable: the same file is read again

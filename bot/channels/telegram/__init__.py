@@ -72,7 +72,7 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "too large"}, status=413)
             try:
                 update = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 return response.json({"error": "The body must be a Telegram Update in JSON."}, status=400)
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int) or isinstance(update["update_id"], bool):
                 return response.json({"error": "The body must be a Telegram Update with an integer update_id."}, status=400)
