@@ -46,7 +46,7 @@ def main() -> int:
     out = Path(args.out or tempfile.mkdtemp(prefix="nlu-cv-"))
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "rasa"), "test", "nlu", "--nlu", str(NLU_DIR), "--config", str(ROOT / "config.yml"),
-         "--cross-validation", "--folds", str(args.folds), "--out", str(out), "--successes", "--errors", "--quiet"],
+         "--cross-validation", "--folds", str(args.folds), "--out", str(out), "--successes", "--quiet"],
         check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
     )
     rows = []

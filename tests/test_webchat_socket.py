@@ -507,3 +507,29 @@ def test_origins_listed_in_webchat_origins_are_accepted(harness: Harness) -> Non
                 await raw_socket(harness.url, origin=origin)
 
     run(scenario())
+
+
+def test_a_flooding_session_is_slowed_but_urgent_words_still_get_the_numbers(harness: Harness) -> None:
+    """Turns answered at once (the harness), so the messages really come faster than 2 a second."""
+    async def scenario() -> tuple[list[dict], dict, list[dict], dict]:
+        flooder, calm = Child(harness.url), Child(harness.url)
+        await flooder.connect()
+        await calm.connect()
+        try:
+            acks = []
+            for _ in range(5):  # batches of 8: engine.io decodes at most 16 packets from one polling payload
+                acks += await asyncio.gather(*(flooder.sio.call(
+                    "user_uttered", {"message": "spam", "id": str(uuid.uuid4())}, timeout=60,
+                ) for _ in range(8)))
+            flooder.replies.clear()
+            urgent = await flooder.say("i want to die")
+            return acks, urgent, list(flooder.replies), await calm.say("hello")
+        finally:
+            await flooder.close()
+            await calm.close()
+
+    acks, urgent, replies, calm = run(scenario())
+    slowed = [a for a in acks if a.get("error") == "slow_down"]
+    assert len(slowed) >= 10 and all(a["retry_after"] > 0 for a in slowed)
+    assert urgent["ok"] and any("112" in (r.get("text") or "") for r in replies)  # over the limit, but urgent
+    assert calm["ok"]  # another child is not slowed

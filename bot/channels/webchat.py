@@ -34,17 +34,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import inspect
 import json
 import logging
 import os
 import re
 import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from typing import Any
 
 from engineio.async_drivers import sanic as engineio_sanic
@@ -54,9 +50,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from bot.channels.failsafe import failsafe_reply
+from bot.channels.failsafe import failsafe_key, failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
+from bot.channels.webchat_sessions import (
+    Sessions,
+    allowed_origins,
+    origin_allowed,
+    presented_session,
+    sign_session,
+    signing_key,
+)
 from bot.pseudonym import pseudonymise
+from bot.ratelimit import MessageLimits, client_address
 
 log = logging.getLogger(__name__)
 CHANNEL = "webchat"
@@ -66,9 +71,6 @@ PING_INTERVAL = 5  # seconds: with PING_TIMEOUT, a dead connection is noticed wi
 PING_TIMEOUT = 10
 SEEN_IDS = 200  # message ids remembered per session, to ignore a resent message
 KEPT_REPLIES = 2  # turns per session whose replies can be sent again (the page sends one at a time)
-MAX_SESSIONS = 5_000  # sessions remembered in memory (least recently used go first)
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
-_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
@@ -147,81 +149,6 @@ class SanicWebSocket(engineio_sanic.WebSocket):
         return data
 
 
-# --- sessions --------------------------------------------------------------------------------
-def _signing_key() -> bytes:
-    from bot.settings import pseudonym_key
-
-    return hmac.new(pseudonym_key(), b"webchat-session-signing-key", hashlib.sha256).digest()
-
-
-def sign_session(session_id: str, key: bytes | None = None) -> str:
-    """The signature that lets a page resume its session (hex HMAC-SHA256)."""
-    return hmac.new(key or _signing_key(), b"webchat-session:" + session_id.encode(), hashlib.sha256).hexdigest()
-
-
-def presented_session(data: Any, key: bytes) -> str | None:
-    """The session id a page presented, if it is well formed and its signature verifies."""
-    if not isinstance(data, dict):
-        return None
-    session_id, signature = data.get("session_id"), data.get("signature")
-    if not (isinstance(session_id, str) and isinstance(signature, str)):
-        return None
-    if not (_SESSION_ID.fullmatch(session_id) and _SIGNATURE.fullmatch(signature)):
-        return None
-    return session_id if hmac.compare_digest(sign_session(session_id, key), signature) else None
-
-
-@dataclass
-class SessionState:
-    """What the server keeps in memory about one live session (nothing the child wrote)."""
-
-    owner: str | None = None  # the socket bound to it
-    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)  # recent message ids
-    replies: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)  # by message id
-    running: dict[str, asyncio.Future] = field(default_factory=dict)  # turns in progress, by message id
-
-
-class Sessions:
-    """Sessions by conversation id, least recently used forgotten first; ended ones stay refused."""
-
-    def __init__(self, limit: int = MAX_SESSIONS) -> None:
-        self.limit = limit
-        self.states: OrderedDict[str, SessionState] = OrderedDict()
-        self.ended: OrderedDict[str, None] = OrderedDict()
-
-    def get(self, conversation: str) -> SessionState:
-        state = self.states.pop(conversation, None) or SessionState()
-        self.states[conversation] = state
-        while len(self.states) > self.limit:
-            self.states.popitem(last=False)
-        return state
-
-    def end(self, conversation: str) -> SessionState | None:
-        """Mark the session ended; None if it already was (so it ends once)."""
-        if conversation in self.ended:
-            return None
-        self.ended[conversation] = None
-        while len(self.ended) > self.limit:
-            self.ended.popitem(last=False)
-        return self.states.pop(conversation, None) or SessionState()
-
-
-def allowed_origins(raw: str | None) -> frozenset[str]:
-    """WEBCHAT_ORIGINS: comma-separated origins (scheme://host[:port]) allowed besides the site's own."""
-    return frozenset(o.strip().rstrip("/").lower() for o in (raw or "").split(",") if o.strip())
-
-
-def origin_allowed(origin: str | None, host: str | None, extra: frozenset[str]) -> bool:
-    """The request's own origin (http or https with its Host), or one listed in WEBCHAT_ORIGINS."""
-    if not origin:
-        return True  # not a browser: nothing to protect from another site
-    origin = origin.strip().rstrip("/").lower()
-    if origin in extra:
-        return True
-    host = (host or "").split(",")[0].strip().lower()
-    return bool(host) and origin in (f"http://{host}", f"https://{host}")
-
-
 async def _maybe_await(result: Any) -> None:
     # enter_room/leave_room are coroutines in some python-socketio versions (RasaHQ/rasa#13027)
     if inspect.isawaitable(result):
@@ -232,6 +159,12 @@ def _first(args: tuple[Any, ...]) -> Any:
     return args[0] if args else None
 
 
+def _address(sio: AsyncServer, sid: str) -> str:
+    """The client address of a socket (bot.ratelimit reads X-Forwarded-For behind TRUST_PROXY)."""
+    request = (sio.get_environ(sid) or {}).get("sanic.request")
+    return client_address(request) if request is not None else "unknown"
+
+
 class WebChatInput(InputChannel):
     """Socket.io input for the web chat page, mounted at /socket.io."""
 
@@ -239,6 +172,7 @@ class WebChatInput(InputChannel):
         self.socketio_path = socketio_path
         self.sio: AsyncServer | None = None
         self.sessions = Sessions()
+        self.limits = MessageLimits()  # per session and per client address (bot.ratelimit)
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
@@ -268,8 +202,8 @@ class WebChatInput(InputChannel):
         sio.eio._async = {**sio.eio._async, "websocket": SanicWebSocket}
         bp = SocketBlueprint(sio, self.socketio_path, "webchat_socket", __name__)
         self.sio = sio
-        sessions = self.sessions
-        key = _signing_key()
+        sessions, limits = self.sessions, self.limits
+        key = signing_key()
 
         async def bound(sid: str) -> str | None:
             """The conversation bound to this socket, if any."""
@@ -383,6 +317,11 @@ class WebChatInput(InputChannel):
             raw = data.get("message")
             text = MEDIA_PAYLOAD if (data.get("attachment") or data.get("files")) else inbound_text(raw)
             output = TurnOutput(sio, message_id)
+            if not limits.allow(conversation, _address(sio, sid)):  # a flood costs no Rasa turn
+                if failsafe_key(text) == "failed":
+                    return {"ok": False, "error": "slow_down", "retry_after": 2}  # the page keeps it queued
+                await output.send_response(conversation, failsafe_reply(text, language))  # urgent: the numbers
+                return {"ok": True, "id": message_id}
             done = asyncio.get_running_loop().create_future()
             if message_id is not None:
                 state.seen[message_id] = None

@@ -630,6 +630,8 @@
       } else if (ack.error === "no_session") {
         confirmed = false;
         requestSession();
+      } else if (ack.error === "slow_down") {
+        setTimeout(flush, 1000 * (ack.retry_after || 2)); // too many at once: it stays queued, sent a little later
       } else {
         removeFromOutbox(item); // refused as malformed: sending it again would not help
         hideTyping();
