@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from actions.flows import set_age, set_country
-from actions.routes import at_risk, feelings_ok, recheck, safe_now, thoughts_but_safe
+from actions.routes import at_risk, feelings_ok, recheck, safe_now, still_at_risk, thoughts_but_safe
 from actions.turn import Turn
 from bot.buttons import INTENT_TOPICS
 from bot.lexicon import Polarity, Reading, lexicon
@@ -40,9 +40,12 @@ def _reading(turn: Turn, polarity: Polarity) -> Reading | None:
         if turn.intent == "feeling_ok" and turn.entities.get("answer") == "thoughts_safe":
             return "thoughts_safe"
         return PAYLOAD_READINGS.get(turn.intent)
-    if turn.triage.risk == "urgent":
-        return "risk"
-    return lexicon().read_answer(turn.text, polarity)
+    if (turn.tracker.latest_message.get("safety") or {}).get("urgent"):
+        return "risk"  # the safety net's own match ("i took the pills") outweighs any "yes" or "ok" beside it
+    reading = lexicon().read_answer(turn.text, polarity)
+    if reading is None and turn.triage.risk == "urgent":
+        return "risk"  # not an answer the lexicon knows, and the model reads a crisis in it
+    return reading
 
 
 def _risk_answer(turn: Turn, question: str) -> bool:
@@ -52,7 +55,10 @@ def _risk_answer(turn: Turn, question: str) -> bool:
             if question != "safe_now":  # the urgent state stays until the child says they are safe
                 turn.set(awaiting=None)
             return False
-        recheck(turn, question)
+        if question == "safe_now":  # after a disclosure, an unclear answer to "are you safe?" is not "yes"
+            still_at_risk(turn)
+        else:
+            recheck(turn, question)
         return True
     OUTCOMES[reading](turn, question)
     return True

@@ -92,5 +92,5 @@ def at_risk(turn: Turn, question: str) -> None:
 
 
 def recheck(turn: Turn, question: str) -> None:
-    """Not an answer we understood: ask again, plainly, with the numbers in reach."""
-    turn.say("recheck_safe" if question == "safe_now" else "recheck_feelings")
+    """Not an answer we understood (to a question about thoughts of suicide): ask again, plainly."""
+    turn.say("recheck_feelings")

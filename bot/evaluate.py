@@ -151,7 +151,7 @@ def outcome_matches(expect: str, replies: list[str], slots: dict[str, Any]) -> b
     if expect == "thoughts_safe":
         return "thoughts_safe" in keys
     if expect == "recheck":
-        return bool(keys & {"recheck_safe", "recheck_feelings"})
+        return "recheck_feelings" in keys
     kind, _, value = expect.partition(":")
     if kind == "country":
         from bot.locales import catalog

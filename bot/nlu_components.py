@@ -22,6 +22,8 @@ from bot.safety import safety_net
 
 OVERRIDES = {"suicidal": "urgent_risk", "danger_now": "danger_now"}
 URGENT_INTENTS = frozenset({"urgent_risk", "danger_now"})
+# An overruled urgent guess falls to the best intent that is not another crisis reading of the same words.
+CRISIS_INTENTS = URGENT_INTENTS | {"self_harm"}
 # What the child disclosed decides the flow over the model's topic guess: a threat to share
 # images is sextortion whatever else the message says; abuse in person is not "grooming".
 # First listed wins. An intent already in the disclosure's own flow is left alone.
@@ -64,7 +66,7 @@ class SafetyNet(GraphComponent):
             self._force(message, safety, forced)
         elif model_intent in URGENT_INTENTS and not findings.urgent and (findings.negated or findings.idiom):
             # "my mum will kill me", "im not suicidal": the words, not a crisis. The next intent speaks.
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in URGENT_INTENTS]
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in CRISIS_INTENTS]
             if ranking:
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
         elif model_intent not in KEEP_INTENTS:

@@ -125,7 +125,7 @@ def test_telegram_texts_are_plain_enough_for_telegram() -> None:
             assert texts[key].strip() and "<" not in texts[key] and "{" not in texts[key], (lang, key)
 
 
-URGENT_KEYS = ("urgent", "danger_now", "urgent_again", "danger_now_again", "help_now", "recheck_safe", "fallback")
+URGENT_KEYS = ("urgent", "danger_now", "urgent_again", "danger_now_again", "help_now", "fallback")
 
 
 def test_an_urgent_reply_always_has_a_number() -> None:
