@@ -11,10 +11,19 @@ import sys
 import warnings
 
 # A new user's `make run` should show the one line they need, not 40 lines of deprecation notices
-# from third-party packages: those are silenced here, in the project's own entry point only
-# (the test suite still shows them); our own code's warnings still show.
-warnings.filterwarnings("ignore")
-warnings.filterwarnings("default", module=r"(bot|actions)(\.|$)")
+# from third-party packages: those are dropped here, in the project's own entry point only (the
+# test suite still shows them); our own code's warnings still show. Libraries reset the warning
+# filters while they import, so third-party warnings are dropped where they would be shown.
+_show_warning = warnings.showwarning
+
+
+def _show_own_warnings(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+    if "site-packages" in filename or filename.startswith("<") or "/lib/python3." in filename:
+        return
+    _show_warning(message, category, filename, lineno, file, line)
+
+
+warnings.showwarning = _show_own_warnings
 
 from bot import logsafety  # noqa: E402  (after the warning filters)
 from bot.settings import PROJECT_ROOT  # noqa: E402
@@ -114,6 +123,7 @@ def configure_logging(level_name: str) -> None:
                      "socketio", "apscheduler", "rasa_sdk")
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    logging.getLogger("py.warnings").setLevel(logging.ERROR)  # warnings routed through logging: see above
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,8 +91,9 @@ def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
                     removed = await loop.run_in_executor(None, purge, settings.retention_days)
                     telegram = await loop.run_in_executor(None, purge_telegram, settings.retention_days)
                     last_purge = time.monotonic()
-                    log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
-                             removed, settings.retention_days, telegram)
+                    if removed or telegram:
+                        log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
+                                 removed, settings.retention_days, telegram)
                 await loop.run_in_executor(None, partial(end_sessions, older_than_minutes=SESSION_MINUTES))
             except Exception as exc:  # noqa: BLE001 - the type only: a database error may quote values
                 log.error("retention: a pass failed (%s); it runs again later", type(exc).__name__)

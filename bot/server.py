@@ -127,9 +127,7 @@ def build_app(model_path: str, settings: Settings | None = None, actions: Action
     if settings.telegram:
         from bot.channels.telegram import TelegramInput
 
-        channels.append(TelegramInput(settings.telegram, settings.database_url))
-    else:
-        log.info("Telegram channel off: TELEGRAM_BOT_TOKEN is not set")
+        channels.append(TelegramInput(settings.telegram, settings.database_url))  # off: the ready banner says so
     register(channels, app, route="/webhooks/")
     app.blueprint(site_blueprint(settings))
     app.blueprint(health_blueprint(actions))

@@ -99,3 +99,10 @@ def test_rate_limiter_buckets() -> None:
     limiter.allow("b", now=1.0)
     limiter.allow("c", now=1.0)  # "a" is the least recently seen: forgotten, memory stays bounded
     assert set(limiter._buckets) == {"b", "c"}
+
+
+def test_a_clean_start_prints_the_addresses_and_what_is_on(live_server: LiveServer) -> None:
+    log = live_server.logs()
+    assert "Warning" not in log  # no third-party deprecation notices around the one line a new user needs
+    banner = log[log.index("Helper is ready."):]
+    assert f"http://localhost:{live_server.port}/" in banner and "REST:       on" in banner and "Telegram:   off" in banner
