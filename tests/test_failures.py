@@ -222,3 +222,42 @@ def test_the_pseudonym_key_may_live_outside_the_data_dir(tmp_path: Path, monkeyp
     assert len(key) == 64 and key_file.read_text().strip().encode() == key
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert settings.pseudonym_key() == key  # stable: the same file is read again
+
+
+def test_slow_connections_are_dropped_and_the_connection_cap_holds(tmp_path: Path) -> None:
+    """Slowloris: connections that never finish their headers are closed after REQUEST_TIMEOUT, and
+    past MAX_CONNECTIONS new ones are refused at once; a child's request still goes through after."""
+    from bot.web_guard import REQUEST_TIMEOUT
+
+    server = make_server(tmp_path)
+    server.env["MAX_CONNECTIONS"] = "30"
+    server.start()
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(40):
+            conn = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            conn.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # and never the end of the headers
+            slow.append(conn)
+        time.sleep(1)
+
+        def closed(conn: socket.socket) -> bool:
+            """Closed by the server (after a 408, or at once when over the cap)."""
+            conn.settimeout(0.2)
+            try:
+                while conn.recv(4096):
+                    pass
+                return True
+            except TimeoutError:
+                return False
+            except OSError:
+                return True
+
+        refused_at_once = sum(closed(c) for c in slow)
+        assert refused_at_once >= 10, refused_at_once  # over the cap of 30
+        time.sleep(REQUEST_TIMEOUT + 3)
+        assert all(closed(c) for c in slow)  # every slow connection dropped by the server
+        assert health(server)[0] == 200
+    finally:
+        for conn in slow:
+            conn.close()
+        server.stop()
