@@ -174,7 +174,7 @@ def test_wrong_or_missing_secret_is_refused_and_touches_nothing(tgs: Harness, se
 @pytest.mark.parametrize(
     "body",
     [b"{not json", b"", b"[1, 2]", b'"text"', b'{"message": {"text": "hi"}}', b'{"update_id": "12"}', b'{"update_id": true}',
-     b"\xff\xfe\x00"],
+     b"\xff\xfe\x00", b'{"update_id": 1, "message": ' + b"[" * 1000 + b"]" * 1000 + b"}"],
 )
 def test_malformed_bodies_get_a_clean_400(tgs: Harness, body: bytes) -> None:
     assert tgs.post(body) == 400
