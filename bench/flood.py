@@ -55,8 +55,7 @@ async def bystander(session: aiohttp.ClientSession, url: str, until: float, late
             await asyncio.sleep(0.5)
 
 
-async def flooder(session: aiohttp.ClientSession, url: str, until: float, codes: Counter, long: bool) -> None:
-    sender = f"flooder-{uuid.uuid4().hex[:8]}"
+async def flooder(session: aiohttp.ClientSession, url: str, until: float, codes: Counter, long: bool, sender: str) -> None:
     text = ("please help " * 5000) if long else "spam"
     while time.monotonic() < until:
         async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
@@ -71,14 +70,16 @@ def percentile(values: list[float], q: float) -> float:
 
 async def run(url: str, seconds: float, flooders: int) -> dict:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await bystander(session, url, time.monotonic() + 8, [])  # warm-up: the first turns after start are slow
         baseline: list[float] = []
-        await bystander(session, url, time.monotonic() + seconds / 2, baseline)
+        await bystander(session, url, time.monotonic() + seconds, baseline)
         during: list[float] = []
         codes: Counter = Counter()
+        flooding_sender = f"flooder-{uuid.uuid4().hex[:8]}"  # one flooder: one sender, many connections
         until = time.monotonic() + seconds
         await asyncio.gather(
             bystander(session, url, until, during),
-            *(flooder(session, url, until, codes, long=n % 2 == 0) for n in range(flooders)),
+            *(flooder(session, url, until, codes, n % 2 == 0, flooding_sender) for n in range(flooders)),
         )
     return {"baseline": baseline, "during": during, "codes": codes}
 
