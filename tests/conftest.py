@@ -191,6 +191,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Harness"]:  # noqa: F821
+    """The web chat's channel in a small server with a stand-in for Rasa, for one test module."""
+    from tests.support.webchat import Harness
+
+    server = Harness(tmp_path_factory.mktemp("webchat-harness"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian chromium through Playwright, for one test module."""
+    from tests.support.browser import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
 def fake_bot_api() -> Iterator["FakeTelegram"]:  # noqa: F821
     """A local fake Telegram Bot API server for one test module."""
     from tests.fake_telegram import FakeTelegram

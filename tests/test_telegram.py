@@ -113,12 +113,15 @@ class Harness:
             time.sleep(seconds)
         return self.fake.texts_to(chat)
 
-    def contact(self, chat: int) -> dict:
+    def contact(self, chat: int, contact_id: str | None = None) -> dict:
+        """The chat's contact record, through its active session (or by id once the session ended)."""
         with self.engine.connect() as conn:
-            row = contact_of(conn, conversation_of(chat))
-            rows = [row] if row else []
-            assert rows, "no contact record"
-            row = dict(rows[-1])
+            if contact_id is None:
+                row = contact_of(conn, conversation_of(chat))
+            else:
+                row = conn.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+            assert row, "no contact record"
+            row = dict(row)
             row["categories"] = dict(conn.execute(
                 select(contact_categories.c.code, contact_categories.c.setting).where(contact_categories.c.contact_id == row["id"])
             ).all())
@@ -156,7 +159,7 @@ def test_webhook_registered_with_secret_and_localised_commands(tgs: Harness) -> 
     assert tgs.fake.webhook["secret_token"] == SECRET
     assert set(tgs.fake.webhook["allowed_updates"]) == {"message", "edited_message", "callback_query", "my_chat_member"}
     commands = {c.params.get("language_code"): c.params["commands"] for c in tgs.fake.calls_to("setMyCommands")}
-    assert [c["command"] for c in commands[None]] == ["start", "help", "language", "exit", "forget"]
+    assert [c["command"] for c in commands[None]] == ["sos", "start", "help", "language", "exit", "forget"]
     assert commands["sw"][3]["description"] == catalog().telegram["sw"]["commands"]["exit"]
     assert commands[None][3]["description"] == catalog().telegram["en"]["commands"]["exit"]
 
@@ -210,8 +213,8 @@ def test_whole_sextortion_conversation_in_english_with_inline_buttons(tgs: Harne
     seen = tgs.say(chat, "this guy says he will send my nudes to my family unless i pay him")
     assert seen == [step("sextortion", 0, country="KE", age="13_15")]
     assert tgs.press(chat, "next") == [step("sextortion", 1, country="KE", age="13_15")]
-    replies = tgs.say(chat, "honestly not good, im so scared and ashamed", replies=2)
-    assert replies == [expected("feeling_bad_reply", country="KE"), step("sextortion", 2, country="KE", age="13_15")]
+    replies = tgs.say(chat, "no im ok, just scared", replies=2)  # an answer to the check: thanks, then on
+    assert replies == [expected("feelings_ack", country="KE"), step("sextortion", 2, country="KE", age="13_15")]
     seen += replies
     for n in range(3, 7):
         replies = tgs.say(chat, "ok")
@@ -233,12 +236,13 @@ def test_urgent_message_in_english_then_exit_deletes_the_bots_messages(tgs: Harn
     assert first == expected("urgent")
     record = tgs.contact(chat)
     assert record["highest_risk"] == "urgent" and record["handoff"] == (0, "waiting")
+    contact_id = record["id"]  # after /exit the session's link is gone: the record is found by its id
 
     bot_messages = [c.result["message_id"] for c in tgs.fake.calls_to("sendMessage", chat)]
     assert tgs.say(chat, "/exit") == [telegram_text("exit_done", "en")]
     deleted = [m for c in tgs.fake.calls_to("deleteMessages", chat) for m in c.params["message_ids"]]
     assert sorted(deleted) == sorted(bot_messages)
-    record = tgs.contact(chat)
+    record = tgs.contact(chat, contact_id)
     assert record["quick_exit"] is True or record["quick_exit"] == 1
     assert record["handoff"] == (0, "child_left")  # a counsellor sees the child left
 
@@ -261,10 +265,11 @@ def test_kiswahili_sextortion_conversation_with_buttons_and_exit(tgs: Harness) -
     assert tgs.press(chat, "next") == [step("sextortion", 1, "sw", country="TZ", age="16_17")]
     assert tgs.press(chat, "feel_ok", replies=2)[1] == step("sextortion", 2, "sw", country="TZ", age="16_17")
     assert tgs.say(chat, "/language", language="sw") == [expected("choose_language", "sw")]
-    assert tgs.press(chat, "language_en") == [expected("language_changed", "en")]
-    assert tgs.press(chat, "language_sw") == [expected("language_changed", "sw")]
+    assert tgs.press(chat, "language_en", replies=2) == [expected("language_changed", "en"), expected("menu", "en")]
+    assert tgs.press(chat, "language_sw", replies=2) == [expected("language_changed", "sw"), expected("menu", "sw")]
+    contact_id = tgs.contact(chat)["id"]
     assert tgs.say(chat, "/exit", language="sw") == [telegram_text("exit_done", "sw")]
-    record = tgs.contact(chat)
+    record = tgs.contact(chat, contact_id)
     assert record["language"] == "sw" and record["categories"]["ocsea.sextortion"] == "online"
 
 

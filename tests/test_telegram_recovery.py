@@ -205,7 +205,8 @@ def test_webhook_during_a_database_outage_answers_503_and_loses_nothing(hook: Ha
         assert time.monotonic() < deadline
         time.sleep(1)
     hook.fake.wait_for_messages(chat, 1, 120)
-    assert hook.settle(chat) == [expected("welcome"), step("sextortion", 0)]
+    # a first message telling of sextortion: the help first, then who the bot is, then the country
+    assert hook.settle(chat) == [step("sextortion", 0), expected("welcome_short"), expected("ask_country_short")]
 
 
 def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing(polling: Harness) -> None:
@@ -221,4 +222,4 @@ def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing
     finally:
         postgres("start")
     fake.wait_for_messages(chat, 1, 120)
-    assert polling.settle(chat) == [expected("welcome"), step("sextortion", 0)]
+    assert polling.settle(chat) == [step("sextortion", 0), expected("welcome_short"), expected("ask_country_short")]

@@ -3,95 +3,32 @@
 python-socketio's AsyncClient talks long-polling here (its websocket client needs a newer aiohttp
 than Rasa allows); the websocket transport is driven directly with `websockets` where it matters.
 Turns that must fail (the failsafe reply) and the check for tasks left behind on disconnect run
-against a small server: the real channel (bot.channels.webchat) in Sanic, with a stand-in for
-Rasa that fails on demand, and garbage collected often so a leaked task is reported at once.
+against a small server instead: tests/test_webchat_harness.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 import socketio
 import websockets
 from sqlalchemy import create_engine, select, text
 
-from bot.channels.failsafe import failsafe_reply
 from bot.channels.webchat import sign_session
 from bot.contact_log import handoff_requests
-from bot.pseudonym import pseudonymise
-from tests.conftest import ROOT, TEST_KEY, LiveServer, free_port
+from tests.conftest import LiveServer
+from tests.support.webchat import Child, raw_ack, raw_event, raw_socket, run
 
 pytestmark = [pytest.mark.e2e]
-TURN_TIMEOUT = 90
-
-
-def run(work: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine in a thread of its own (an event loop may already run in this one)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
-
-
-def conversation_of(session_id: str) -> str:
-    return pseudonymise("webchat", session_id)
-
-
-class Child:
-    """One browser tab's socket, as chat.js uses it."""
-
-    def __init__(self, url: str, origin: str | None = None) -> None:
-        self.url = url
-        self.origin = origin
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.replies: list[dict] = []
-        self.events: list[str] = []
-        self.session: dict = {}
-        self.sio.on("bot_uttered", self.replies.append)
-        for event in ("session_taken", "session_error", "disconnect"):
-            self.sio.on(event, lambda *_, name=event: self.events.append(name))
-
-    async def connect(self, presented: dict | None = None) -> dict:
-        headers = {"Origin": self.origin} if self.origin else {}
-        await self.sio.connect(self.url, transports=["polling"], headers=headers, wait_timeout=15)
-        return await self.request_session(presented or {})
-
-    async def request_session(self, presented: object) -> dict:
-        self.session = await self.sio.call("session_request", presented, timeout=15)
-        return self.session
-
-    @property
-    def session_id(self) -> str:
-        return self.session["session_id"]
-
-    @property
-    def conversation(self) -> str:
-        return conversation_of(self.session_id)
-
-    async def say(self, message: object, message_id: str | None = None, **extra: object) -> dict:
-        data = {"message": message, "id": message_id or str(uuid.uuid4()), "metadata": {"language": "en"}, **extra}
-        ack = await self.sio.call("user_uttered", data, timeout=TURN_TIMEOUT)
-        await asyncio.sleep(0.3)  # the replies came before the ack; let their handlers run
-        return ack
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.sio.disconnect()
 
 
 def user_turns(server_db: Path, conversation: str) -> int:
@@ -136,40 +73,6 @@ def post_exit(server_url: str, body: bytes, origin: str | None = None) -> int:
     except urllib.error.HTTPError as err:
         return err.code
 
-
-async def raw_socket(url: str, origin: str | None = None) -> websockets.WebSocketClientProtocol:
-    """An engine.io websocket with the default namespace joined (what the page's socket.io does)."""
-    ws = await websockets.connect(
-        url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", origin=origin, open_timeout=15
-    )
-    assert (await ws.recv()).startswith("0")
-    await ws.send("40")
-    assert (await ws.recv()).startswith("40")
-    return ws
-
-
-async def raw_ack(ws: websockets.WebSocketClientProtocol, ack_id: int, timeout: float = TURN_TIMEOUT) -> object:
-    """The arguments of the acknowledgement `ack_id` (answering the server's pings meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        frame = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))
-        if frame == "2":
-            await ws.send("3")
-        elif frame.startswith(f"43{ack_id}["):
-            return json.loads(frame[2 + len(str(ack_id)):])
-
-
-async def raw_event(ws: websockets.WebSocketClientProtocol, name: str, timeout: float = 30) -> object:
-    """The data of the next event called `name` (answering the server's pings meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        frame = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))
-        if frame == "2":
-            await ws.send("3")
-        elif frame.startswith("42"):
-            event = json.loads(frame[2:])
-            if event[0] == name:
-                return event[1] if len(event) > 1 else None
 
 
 # --- sessions: issued, signed and bound to the socket ------------------------------------------
@@ -361,175 +264,3 @@ def test_an_oversized_message_closes_the_socket_and_a_long_one_is_answered(live_
                     await ws.send("3")
 
     run(scenario())
-
-
-# --- against a small server: failures behind Rasa, and tasks left behind ----------------------
-HARNESS = r'''
-import asyncio, gc, json, logging, sys
-logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-for noisy in ("sanic", "engineio", "socketio"):
-    logging.getLogger(noisy).setLevel(logging.WARNING)
-from sanic import Sanic, response
-from bot.channels.webchat import WebChatInput
-
-async def on_new_message(message):
-    """A stand-in for Rasa: fails, stays silent or echoes the metadata, as the text asks."""
-    if message.text.startswith("raise"):
-        raise RuntimeError("the turn failed: " + message.text)
-    if message.text.startswith("silent") or "kill" in message.text:
-        return
-    reply = json.dumps(message.metadata or {}, sort_keys=True) if message.text.startswith("echo") else "ok"
-    await message.output_channel.send_response(message.sender_id, {"text": reply})
-
-app = Sanic("webchat_harness", configure_logging=False)
-app.blueprint(WebChatInput().blueprint(on_new_message), url_prefix="/webhooks/webchat")
-
-@app.get("/health")
-async def health(_request):
-    return response.json({"status": "ok"})
-
-async def collect(_app):
-    while True:  # collect garbage often: a task left pending is reported at once
-        await asyncio.sleep(0.2)
-        gc.collect()
-
-app.add_task(collect)
-app.run("127.0.0.1", int(sys.argv[1]), workers=1, access_log=False, motd=False)
-'''
-
-
-class Harness:
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / "harness.log"
-        script = tmp / "harness.py"
-        script.write_text(HARNESS)
-        env = {**os.environ, "PSEUDONYM_KEY": TEST_KEY, "DATA_DIR": str(tmp / "var"), "PYTHONPATH": str(ROOT),
-               "WEBCHAT_ORIGINS": " https://chat.example.org, https://Help.Example.net/ "}
-        self.proc = subprocess.Popen(
-            [sys.executable, str(script), str(self.port)], cwd=ROOT, env=env,
-            stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.logs()[-3000:]
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2):
-                    return
-            time.sleep(0.3)
-        raise RuntimeError("the harness did not start:\n" + self.logs()[-3000:])
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    server = Harness(tmp_path_factory.mktemp("webchat-harness"))
-    yield server
-    server.stop()
-
-
-def test_a_turn_that_fails_or_says_nothing_gets_the_failsafe_reply(harness: Harness) -> None:
-    async def scenario() -> None:
-        child = Child(harness.url)
-        try:
-            await child.connect()
-            for message in ("raise it please", "silent please", "I want to kill myself"):
-                before = len(child.replies)
-                message_id = str(uuid.uuid4())
-                assert await child.say(message, message_id) == {"ok": True, "id": message_id}
-                expected = failsafe_reply(message, "en")
-                assert [r["text"] for r in child.replies[before:]] == [expected["text"]], message
-                assert child.replies[-1]["metadata"]["urgent"] is expected["urgent"]
-                assert child.replies[-1]["id"] == f"{message_id}:0"
-            assert child.replies[-1]["metadata"]["urgent"] is True  # an urgent message still gets the numbers
-            assert [b["payload"] for b in child.replies[-1]["quick_replies"]]
-
-            # the page's language and a cut message reach Rasa as the turn's metadata
-            await child.say("echo " + "word " * 1000, metadata={"language": "sw"})
-            assert json.loads(child.replies[-1]["text"]) == {"cut": True, "language": "sw"}
-            await child.say("echo short")
-            assert json.loads(child.replies[-1]["text"]) == {"language": "en"}
-        finally:
-            await child.close()
-        logs = harness.logs()
-        assert "webchat: a turn failed (RuntimeError); the failsafe reply was sent" in logs
-        assert logs.count("webchat: a turn produced no reply; the failsafe reply was sent") == 2
-        for words in ("raise it", "silent please", "kill myself", "the turn failed"):
-            assert words not in logs  # never a child's words in the log
-
-    run(scenario())
-
-
-def test_no_task_is_left_behind_when_sockets_disconnect(harness: Harness) -> None:
-    async def scenario() -> None:
-        for i in range(8):
-            ws = await raw_socket(harness.url)
-            await ws.send('42["session_request",{}]')
-            await raw_event(ws, "session_confirm")
-            if i % 2:
-                await ws.send('42["user_uttered",{"message":"hello","id":"' + str(uuid.uuid4()) + '"}]')
-                await raw_event(ws, "bot_uttered")
-            if i % 4 < 2:
-                await ws.close()
-            else:
-                ws.transport.abort()  # the connection just drops, as on a phone going out of coverage
-            await asyncio.sleep(0.3)  # one at a time: the server sees each go
-        child = Child(harness.url)  # and long-polling, connected and gone
-        await child.connect()
-        await child.close()
-        await asyncio.sleep(2)  # the harness collects garbage every 0.2 s
-
-    run(scenario())
-    logs = harness.logs()
-    assert logs.count("Task was destroyed but it is pending") == 0, logs[-3000:]
-    assert "Task exception was never retrieved" not in logs
-
-
-def test_origins_listed_in_webchat_origins_are_accepted(harness: Harness) -> None:
-    async def scenario() -> None:
-        for origin in ("https://chat.example.org", "https://help.example.net", harness.url):
-            ws = await raw_socket(harness.url, origin=origin)
-            await ws.close()
-        for origin in ("https://evil.example", "http://chat.example.org", "https://chat.example.org.evil.example"):
-            with pytest.raises(websockets.exceptions.InvalidStatusCode):
-                await raw_socket(harness.url, origin=origin)
-
-    run(scenario())
-
-
-def test_a_flooding_session_is_slowed_but_urgent_words_still_get_the_numbers(harness: Harness) -> None:
-    """Turns answered at once (the harness), so the messages really come faster than 2 a second."""
-    async def scenario() -> tuple[list[dict], dict, list[dict], dict]:
-        flooder, calm = Child(harness.url), Child(harness.url)
-        await flooder.connect()
-        await calm.connect()
-        try:
-            acks = []
-            for _ in range(5):  # batches of 8: engine.io decodes at most 16 packets from one polling payload
-                acks += await asyncio.gather(*(flooder.sio.call(
-                    "user_uttered", {"message": "spam", "id": str(uuid.uuid4())}, timeout=60,
-                ) for _ in range(8)))
-            flooder.replies.clear()
-            urgent = await flooder.say("i want to die")
-            return acks, urgent, list(flooder.replies), await calm.say("hello")
-        finally:
-            await flooder.close()
-            await calm.close()
-
-    acks, urgent, replies, calm = run(scenario())
-    slowed = [a for a in acks if a.get("error") == "slow_down"]
-    assert len(slowed) >= 10 and all(a["retry_after"] > 0 for a in slowed)
-    assert urgent["ok"] and any("112" in (r.get("text") or "") for r in replies)  # over the limit, but urgent
-    assert calm["ok"]  # another child is not slowed

@@ -1,19 +1,14 @@
-"""Durable Telegram state, in the same database as the contact log (SQLite or PostgreSQL).
+"""Durable Telegram state in the contact log's database (SQLite or PostgreSQL). Update contents, replies and chat ids
+are sealed with Fernet (AES-128-CBC, HMAC-SHA256) under a key derived from the pseudonym secret, never stored here.
 
-- `telegram_updates`: every update, keyed by update_id, stored before Telegram gets its
-  acknowledgement (so nothing is lost) and kept after handling without its content (so a
-  duplicate delivery is recognised). The content is encrypted while it waits.
-- `telegram_outbox`: replies waiting to be sent, in order, encrypted.
-- `telegram_chats`: the one place the chat id lives (needed to reply), encrypted at rest,
-  keyed by the conversation's keyed hash; removed by retention and by /forget.
-- `telegram_sent`: ids of the bot's recent messages and the buttons each carried: /exit deletes
-  those messages, and a button press is accepted only if that message offered that button.
-- `telegram_leases`: which process is working a chat, so that several servers on one database
-  (webhook mode behind a load balancer) never work the same chat at once, and a crashed
-  server's chats are taken over when its lease runs out.
-
-Encryption is Fernet (AES-128-CBC with HMAC-SHA256) under a key derived from the pseudonym
-secret, which never lives in the database.
+- `telegram_updates`: each update, stored before Telegram is acknowledged (nothing is lost); once handled
+  it is kept without its content, so a duplicate delivery is recognised.
+- `telegram_outbox`: replies waiting to be sent, in order.
+- `telegram_chats`: the one place the chat id lives, by the conversation's keyed hash; gone on retention and /forget.
+- `telegram_sent`: the bot's recent message ids and the buttons each carried: /exit deletes those messages,
+  and a button press counts only if that message offered that button.
+- `telegram_leases`: which process works a chat, so servers on one database (webhook mode behind a load
+  balancer) never work one chat at once; a crashed server's chats are taken over when its lease runs out.
 """
 
 from __future__ import annotations
@@ -153,6 +148,12 @@ class TelegramStore:
     def _run(self, work: Any) -> Any:
         return with_retry(work, self.url)
 
+    def _run_false_on_duplicate(self, work: Any) -> bool:
+        try:
+            return self._run(work)
+        except IntegrityError:
+            return False
+
     # --- who works a chat -------------------------------------------------------------------
     def claim(self, conversation: str, owner: str, now: float | None = None) -> bool:
         """Take or renew this process's lease on a chat; False while another process holds it."""
@@ -172,10 +173,7 @@ class TelegramStore:
             ))
             return True
 
-        try:
-            return self._run(work)
-        except IntegrityError:  # another process inserted the lease first
-            return False
+        return self._run_false_on_duplicate(work)  # False when another process took the lease at the same moment
 
     def release(self, conversation: str, owner: str) -> None:
         self._run(lambda conn: conn.execute(delete(leases).where(leases.c.conversation == conversation, leases.c.owner == owner)))
@@ -194,10 +192,7 @@ class TelegramStore:
             ))
             return True
 
-        try:
-            return self._run(work)
-        except IntegrityError:  # the same update stored concurrently by another request
-            return False
+        return self._run_false_on_duplicate(work)  # False when another request stored the same update at once
 
     def busy_conversations(self, limit: int = 200) -> list[tuple[str, float]]:
         """Conversations with waiting work (updates or replies), with when each is next due."""
@@ -346,23 +341,21 @@ class TelegramStore:
         ).all())
         return [row.message_id for row in rows]
 
+    @staticmethod
+    def _drop_sent_and_unsent(conn: Connection, conversation: str) -> None:
+        conn.execute(delete(sent).where(sent.c.conversation == conversation))
+        conn.execute(delete(outbox).where(outbox.c.conversation == conversation))
+
     def forget_messages(self, conversation: str) -> None:
         """After /exit: the deleted messages and any unsent replies are gone."""
-
-        def work(conn: Connection) -> None:
-            conn.execute(delete(sent).where(sent.c.conversation == conversation))
-            conn.execute(delete(outbox).where(outbox.c.conversation == conversation))
-
-        self._run(work)
+        self._run(lambda conn: self._drop_sent_and_unsent(conn, conversation))
 
     def forget_chat(self, conversation: str, up_to_update: int) -> None:
-        """/forget: the chat mapping, sent-message ids, unsent replies, and the link from handled
-        updates to this conversation. Later updates (sent after /forget) are still handled."""
+        """/forget: the chat mapping, sent ids, unsent replies and handled updates' link to it; later updates are still handled."""
 
         def work(conn: Connection) -> None:
             conn.execute(delete(chats).where(chats.c.conversation == conversation))
-            conn.execute(delete(sent).where(sent.c.conversation == conversation))
-            conn.execute(delete(outbox).where(outbox.c.conversation == conversation))
+            self._drop_sent_and_unsent(conn, conversation)
             conn.execute(
                 update(updates).where(updates.c.conversation == conversation, updates.c.update_id <= up_to_update)
                 .values(conversation="forgotten", payload=None, status="done")
@@ -372,8 +365,7 @@ class TelegramStore:
 
     # --- retention -----------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
-        """Delete what is no longer needed: handled update ids after a week, mappings and unsent
-        replies after the retention period, message ids once they can no longer be deleted."""
+        """Delete handled update ids after a week, chats and unsent replies after retention, undeletable message ids."""
         now = time.time() if now is None else now
         keep_from = now - retention_days * 86400
 
