@@ -37,7 +37,7 @@ def test_conversation_is_stored_in_postgres_and_survives_a_database_restart(pg_s
     replies = pg_server.send(sender, BUTTON_PAYLOADS["country_UG"])
     assert replies
     replies = pg_server.send(sender, "someone is threatening to post my nudes unless i send more")
-    assert replies[-1]["text"] == catalog().step("sextortion", 0, "en", country="UG").text
+    assert replies[0]["text"] == catalog().step("sextortion", 0, "en", country="UG").text  # the help first
 
     restart_postgres()
     replies = pg_server.send(sender, "i want to kill myself")  # the first message after the restart
