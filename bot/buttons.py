@@ -46,8 +46,8 @@ def _build() -> dict[str, str]:
         "feel_bad": _payload("feeling_bad"),
         "feel_unsafe": _payload("urgent_risk"),
         "safe_yes": _payload("feeling_ok", answer="safe"),
-        "answer_no": _payload("feeling_ok"),
-        "not_safe": _payload("urgent_risk"),
+        "answer_no": _payload("feeling_ok", answer="no"),
+        "not_safe": _payload("urgent_risk", answer="not_safe"),
         "thoughts_safe": _payload("feeling_ok", answer="thoughts_safe"),
         "help_now": _payload("help_now"),
         "grounding": _payload("help_now", answer="grounding"),
@@ -64,4 +64,6 @@ def _build() -> dict[str, str]:
 
 
 BUTTON_PAYLOADS: dict[str, str] = _build()
+# Every button its own payload: Telegram maps a pressed payload back to the button that offered it.
+assert len(set(BUTTON_PAYLOADS.values())) == len(BUTTON_PAYLOADS), "two buttons share a payload"
 ALLOWED_PAYLOADS: frozenset[str] = frozenset(BUTTON_PAYLOADS.values())

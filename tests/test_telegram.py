@@ -160,8 +160,9 @@ def test_webhook_registered_with_secret_and_localised_commands(tgs: Harness) -> 
     assert set(tgs.fake.webhook["allowed_updates"]) == {"message", "edited_message", "callback_query", "my_chat_member"}
     commands = {c.params.get("language_code"): c.params["commands"] for c in tgs.fake.calls_to("setMyCommands")}
     assert [c["command"] for c in commands[None]] == ["sos", "start", "help", "language", "exit", "forget"]
-    assert commands["sw"][3]["description"] == catalog().telegram["sw"]["commands"]["exit"]
-    assert commands[None][3]["description"] == catalog().telegram["en"]["commands"]["exit"]
+    assert commands["sw"][4]["description"] == catalog().telegram["sw"]["commands"]["exit"]
+    assert commands[None][4]["description"] == catalog().telegram["en"]["commands"]["exit"]
+    assert commands[None][0]["description"] == catalog().telegram["en"]["commands"]["sos"]  # the numbers, first
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret-0123456789", SECRET + "x", SECRET[:-1]])
