@@ -58,7 +58,7 @@ def _risk_answer(turn: Turn, question: str) -> bool:
         if question == "safe_now":  # after a disclosure, an unclear answer to "are you safe?" is not "yes"
             still_at_risk(turn)
         else:
-            recheck(turn, question)
+            recheck(turn)
         return True
     OUTCOMES[reading](turn, question)
     return True

@@ -91,6 +91,6 @@ def at_risk(turn: Turn, question: str) -> None:
     urgent_route(turn, "suicidal", resume_step_offset=1)
 
 
-def recheck(turn: Turn, question: str) -> None:
+def recheck(turn: Turn) -> None:
     """Not an answer we understood (to a question about thoughts of suicide): ask again, plainly."""
     turn.say("recheck_feelings")

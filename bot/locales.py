@@ -16,6 +16,7 @@ import yaml
 
 from bot.buttons import BUTTON_PAYLOADS
 from bot.directory_schema import directory_problems
+from bot.lexicon import ANSWER_SIGNALS, FAQ_TOPICS
 from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES, get_settings
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
@@ -263,10 +264,7 @@ class Catalog:
         return found
 
 
-LEXICON_SECTIONS = {
-    "answers": ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts"),
-    "faq": ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline"),
-}
+LEXICON_SECTIONS = {"answers": ANSWER_SIGNALS, "faq": FAQ_TOPICS}  # what bot.lexicon reads
 
 
 def lexicon_problems(doc: Any) -> list[str]:

@@ -29,7 +29,7 @@ def render(cat: Catalog, name: str, context: dict[str, Any]) -> dict[str, Any] |
     else:
         return None
     # Channels read these: the page keeps the numbers in reach while `urgent`, for `country`.
-    return {**reply.as_dict(), "language": lang, "country": context.get("country"), "urgent": bool(context.get("urgent")), "key": name}
+    return {**reply.as_dict(), "language": lang, "country": context.get("country"), "urgent": bool(context.get("urgent"))}
 
 
 class LocaleNLG(NaturalLanguageGenerator):

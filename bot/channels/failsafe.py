@@ -33,4 +33,4 @@ def failsafe_reply(text: object, language: str | None = None) -> dict[str, Any]:
         language = guessed if guessed in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     key = failsafe_key(text)
     reply = catalog().message(key, language)
-    return {**reply.as_dict(), "language": language, "urgent": key != "failed", "key": f"msg:{key}"}
+    return {**reply.as_dict(), "language": language, "urgent": key != "failed"}
