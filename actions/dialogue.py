@@ -18,7 +18,12 @@ from bot.buttons import INTENT_TOPICS
 from bot.lexicon import Polarity, Reading, lexicon
 
 # Risk questions and which way they are asked.
-RISK_QUESTIONS: dict[str, Polarity] = {"feeling": "yes_is_risk", "suicide_check": "yes_is_risk", "safe_now": "yes_is_safe"}
+# suicide_check follows self-harm; risk_check follows a message the bot was unsure about.
+RISK_QUESTIONS: dict[str, Polarity] = {
+    "feeling": "yes_is_risk", "suicide_check": "yes_is_risk", "risk_check": "yes_is_risk", "safe_now": "yes_is_safe",
+}
+# A possible crisis (bot.triage's possible_urgent): the question to ask, and how its answer is read.
+CHECKS: dict[str, tuple[str, str]] = {"suicidal": ("check_possible", "risk_check"), "danger_now": ("check_danger", "safe_now")}
 # Buttons that answer a risk question (any other button is a choice to do something else).
 PAYLOAD_READINGS: dict[str, Reading] = {"feeling_ok": "safe", "feeling_bad": "risk", "urgent_risk": "risk"}
 OUTCOMES: dict[Reading, Callable[[Turn, str], None]] = {
@@ -110,7 +115,19 @@ def handled_by_dialogue(turn: Turn) -> bool:
 
 
 def after_respond(turn: Turn) -> None:
-    """A negated crisis ("im not suicidal, but ..."): its topic was answered; now a gentle direct check."""
-    if turn.triage.negated and turn.slot("awaiting") not in RISK_QUESTIONS:
+    """After the topic is answered: a gentle direct check when the message hinted at a crisis.
+
+    A negated crisis ("im not suicidal, but ...") or a message the model thought might be one
+    gets the direct question (which carries the emergency number), not the urgent route.
+    """
+    if turn.slot("awaiting") in RISK_QUESTIONS:
+        return
+    if turn.triage.negated:
         turn.say("check_in")
-        turn.set(awaiting="suicide_check")
+        turn.set(awaiting="risk_check")
+    elif turn.triage.possible_urgent:
+        message, question = CHECKS[turn.triage.possible_urgent]
+        turn.say(message)
+        turn.set(awaiting=question)
+        if question == "safe_now":
+            turn.set(urgent_kind=turn.triage.possible_urgent)

@@ -71,8 +71,8 @@ def feelings_ok(turn: Turn, question: str) -> None:
         turn.say("self_harm_next")
         return
     turn.say("feelings_ack")
-    if not advance(turn):
-        resume_paused(turn)
+    if not advance(turn) and not resume_paused(turn):
+        turn.say("menu")  # never a dead end
 
 
 def thoughts_but_safe(turn: Turn, question: str) -> None:

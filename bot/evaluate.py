@@ -6,8 +6,10 @@ Two kinds of labelled data per language, written independently of nlu_data/ and 
 - dialogues_<lang>.yml: the bot's question (a setup reached with real button presses), then the
   child's typed answer, run through the rules and the real actions in process, as the action
   server would run them (loaded by package name through rasa_sdk's executor).
-Figures per language: urgent recall, false urgent, danger-now kept apart from suicide, high
-recall, category hit rate and dialogue pass rate.
+Figures per language: urgent recall (the urgent route), urgent messages asked about instead (the
+direct check question, which carries the emergency number), urgent missed (neither), false urgent
+(the urgent route for a message that was not), checks of messages that were not urgent,
+danger-now kept apart from suicide, high recall, category hit rate and dialogue pass rate.
 """
 
 from __future__ import annotations
@@ -46,12 +48,14 @@ class LanguageFigures:
     messages: int = 0
     urgent_total: int = 0
     urgent_caught: int = 0
+    urgent_checked: int = 0  # not routed, but asked directly, the emergency number in the question
     danger_total: int = 0
     danger_kept_apart: int = 0  # danger now: urgent, and not recorded as suicidal
     high_total: int = 0
     high_caught: int = 0
     not_urgent_total: int = 0
     false_urgent: int = 0
+    checked: int = 0  # not urgent, and asked the direct question
     category_total: int = 0
     category_hit: int = 0
     dialogues: int = 0
@@ -60,6 +64,10 @@ class LanguageFigures:
     dialogue_urgent_caught: int = 0
     failures: list[str] = field(default_factory=list)
 
+    @property
+    def urgent_missed(self) -> int:
+        return self.urgent_total - self.urgent_caught - self.urgent_checked
+
     @staticmethod
     def rate(part: int, whole: int) -> str:
         return f"{part}/{whole} {100 * part / whole:.1f}%" if whole else "-"
@@ -67,14 +75,15 @@ class LanguageFigures:
     def row(self) -> list[str]:
         return [
             self.language, str(self.messages), self.rate(self.urgent_caught, self.urgent_total),
-            str(self.false_urgent), self.rate(self.danger_kept_apart, self.danger_total),
+            str(self.urgent_checked), str(self.urgent_missed), str(self.false_urgent), str(self.checked),
+            self.rate(self.danger_kept_apart, self.danger_total),
             self.rate(self.high_caught, self.high_total), self.rate(self.category_hit, self.category_total),
             self.rate(self.dialogues_passed, self.dialogues), self.rate(self.dialogue_urgent_caught, self.dialogue_urgent_total),
         ]
 
 
-HEADER = ["language", "messages", "urgent recall", "false urgent", "danger now kept apart", "high recall",
-          "category hit", "dialogue pass", "dialogue urgent caught"]
+HEADER = ["language", "messages", "urgent recall", "urgent asked", "urgent missed", "false urgent", "asked, not urgent",
+          "danger now kept apart", "high recall", "category hit", "dialogue pass", "dialogue urgent caught"]
 
 
 def load_sets(eval_dir: Path = EVAL_DIR) -> dict[str, dict[str, Any]]:
@@ -93,10 +102,12 @@ def score_message(figures: LanguageFigures, item: dict[str, Any], result: Triage
     kind, expected = item["kind"], set(item.get("categories") or [])
     figures.messages += 1
     urgent = result.risk == "urgent"
+    asked = bool(result.possible_urgent)
     ok = True
     if kind in URGENT_KINDS:
         figures.urgent_total += 1
         figures.urgent_caught += urgent
+        figures.urgent_checked += asked
         ok = urgent
         if kind == "danger_now":
             figures.danger_total += 1
@@ -105,6 +116,7 @@ def score_message(figures: LanguageFigures, item: dict[str, Any], result: Triage
     else:
         figures.not_urgent_total += 1
         figures.false_urgent += urgent
+        figures.checked += asked
         ok = not urgent
     if kind == "high":
         figures.high_total += 1
@@ -113,7 +125,7 @@ def score_message(figures: LanguageFigures, item: dict[str, Any], result: Triage
         figures.category_total += 1
         figures.category_hit += bool(expected & set(result.categories))
     if not ok:
-        figures.failures.append(f"[{kind}] risk={result.risk} {item['text']!r}")
+        figures.failures.append(f"[{kind}] risk={result.risk}{' asked' if asked else ''} {item['text']!r}")
 
 
 class Conversation:
@@ -125,10 +137,13 @@ class Conversation:
         self.replies: list[str] = []
 
     async def send(self, text: str) -> list[str]:
+        return await self.act(await self.agent.parse_message(text))
+
+    async def act(self, parsed: dict[str, Any]) -> list[str]:
+        """Pick the rule's action for this parse result and run it."""
         from rasa_sdk import Tracker
         from rasa_sdk.executor import CollectingDispatcher
 
-        parsed = await self.agent.parse_message(text)
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
         action = self.executor.actions[self.rules.get(intent, "action_fallback")]
         tracker = Tracker("eval", dict(self.slots), parsed, [], False, None, {}, "action_listen")

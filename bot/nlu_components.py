@@ -2,8 +2,11 @@
 
 It runs last in config.yml's pipeline. When the phrase lists find urgent risk or self-harm it
 overrides the model's intent (keeping the model's choice as `safety.model_intent`), so the
-urgent route never depends on the model alone. Its findings travel in the parse result under
-`safety`, where bot.triage reads them.
+urgent route never depends on the model alone. The model's own reading of risk is its urgent
+score: the probability it gives the two urgent intents together, whichever intent won. Missing a
+crisis costs far more than asking, so a score of `urgent_route_score` takes the urgent route and
+a lower one, from `urgent_check_score`, asks the child directly (with the emergency number in
+the question). Its findings travel in the parse result under `safety`, where bot.triage reads them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from bot.language import guess_language
 from bot.safety import safety_net
 
 OVERRIDES = {"suicidal": "urgent_risk", "danger_now": "danger_now"}
+URGENT_KIND = {intent: kind for kind, intent in OVERRIDES.items()}
 URGENT_INTENTS = frozenset({"urgent_risk", "danger_now"})
 # An overruled urgent guess falls to the best intent that is not another crisis reading of the same words.
 CRISIS_INTENTS = URGENT_INTENTS | {"self_harm"}
@@ -33,11 +37,21 @@ DISCLOSURE_OVERRIDES = (
 )
 # The model's guess never outranks these (the urgent route, or an answer the dialogue reads itself).
 KEEP_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
+# Tuned on tests/dev/ (never on tests/eval/): see README, "Evaluation".
+DEFAULT_SCORES = {"urgent_route_score": 0.40, "urgent_check_score": 0.15}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyNet(GraphComponent):
     """Adds `safety` findings to every parsed message and forces the urgent route."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return dict(DEFAULT_SCORES)
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.route_score = float(config["urgent_route_score"])
+        self.check_score = float(config["urgent_check_score"])
 
     @classmethod
     def create(
@@ -45,7 +59,7 @@ class SafetyNet(GraphComponent):
         execution_context: ExecutionContext,
     ) -> SafetyNet:
         safety_net()  # compile the phrase lists now, not on the first message
-        return cls()
+        return cls({**DEFAULT_SCORES, **config})
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -62,18 +76,28 @@ class SafetyNet(GraphComponent):
             message.set("safety", safety, add_to_output=True)
             return
         forced = OVERRIDES.get(findings.urgent or "") or ("self_harm" if findings.self_harm else None)
+        blocked = findings.negated or findings.idiom
+        shares = {r["name"]: r.get("confidence", 0.0) for r in message.get(INTENT_RANKING_KEY) or []
+                  if r.get("name") in URGENT_INTENTS}
+        score = sum(shares.values())
+        likeliest = max(shares, key=shares.__getitem__) if shares else None
         if forced and forced != model_intent and not (forced == "self_harm" and model_intent in URGENT_INTENTS):
             self._force(message, safety, forced)
-        elif model_intent in URGENT_INTENTS and not findings.urgent and (findings.negated or findings.idiom):
+        elif model_intent in URGENT_INTENTS and not findings.urgent and blocked:
             # "my mum will kill me", "im not suicidal": the words, not a crisis. The next intent speaks.
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in CRISIS_INTENTS]
             if ranking:
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
-        elif model_intent not in KEEP_INTENTS:
-            for category, intent, also_kept in DISCLOSURE_OVERRIDES:
-                if category in findings.categories and model_intent != intent and model_intent not in also_kept:
-                    self._force(message, safety, intent)
-                    break
+        elif likeliest and not blocked and model_intent not in KEEP_INTENTS and score >= self.route_score:
+            self._force(message, safety, likeliest, score)
+        else:
+            if likeliest and not blocked and model_intent not in KEEP_INTENTS and score >= self.check_score:
+                safety["possible_urgent"] = URGENT_KIND[likeliest]
+            if model_intent not in KEEP_INTENTS:
+                for category, intent, also_kept in DISCLOSURE_OVERRIDES:
+                    if category in findings.categories and model_intent != intent and model_intent not in also_kept:
+                        self._force(message, safety, intent)
+                        break
         message.set("safety", safety, add_to_output=True)
 
     @staticmethod

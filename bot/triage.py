@@ -102,6 +102,8 @@ class Triage:
     disclosure: bool = False  # the child tells of harm to themself (or to someone they write about)
     negated: bool = False  # "im not suicidal, but ...": a gentle check question, not the urgent route
     caller_role: str | None = None  # "parent" or "friend" when someone writes about another child
+    # The model saw some chance of a crisis, too little for the urgent route: ask the child directly.
+    possible_urgent: str | None = None  # "suicidal" or "danger_now"
 
     def as_cli_dict(self) -> dict[str, Any]:
         return {
@@ -174,4 +176,5 @@ def triage(parse_data: dict[str, Any]) -> Triage:
         disclosure=disclosure,
         negated=bool(safety.get("negated")) and risk != "urgent",
         caller_role=attributes.get("caller_role"),
+        possible_urgent=safety.get("possible_urgent") if risk != "urgent" else None,
     )

@@ -169,3 +169,61 @@ def test_urgent_with_no_country_asks_it_in_the_same_reply(chat) -> None:
     assert c.keys == ["msg:urgent"] and c.slots["awaiting"] == "safe_now"
     c.send("/inform_country{\"country\":\"TZ\"}")
     assert c.keys == ["msg:urgent_country_saved"] and c.slots["country"] == "TZ" and c.slots["awaiting"] == "safe_now"
+
+
+HARD_TIMES = {"en": "everything is so hard lately", "sw": "mambo ni magumu sana siku hizi"}
+
+
+def at_possible_crisis(chat, kind: str = "suicidal", language: str = "en", text: str | None = None):
+    """A message the model thought might be a crisis, too unsure for the urgent route: the direct check."""
+    c = chat(language, country="KE", age_band="13_15", welcomed=True)
+    c.send_with(text or HARD_TIMES[language], possible_urgent=kind)
+    assert c.keys[-1] == ("msg:check_possible" if kind == "suicidal" else "msg:check_danger"), c.keys
+    assert not set(c.keys) & URGENT
+    return c
+
+
+@pytest.mark.parametrize(("answer", "language"), [
+    ("yes", "en"), ("kind of", "en"), ("sometimes", "en"), ("ndiyo", "sw"), ("i want to die", "en"),
+])
+def test_possible_crisis_check_yes_takes_the_urgent_route(chat, answer: str, language: str) -> None:
+    c = at_possible_crisis(chat, language=language)
+    c.send(answer)
+    assert "msg:urgent" in c.keys and c.slots["urgent_active"] is True, c.keys
+
+
+@pytest.mark.parametrize("answer", ["no", "nope im ok", "hapana"])
+def test_possible_crisis_check_no_is_thanked_and_never_a_dead_end(chat, answer: str) -> None:
+    c = at_possible_crisis(chat, language="sw" if answer == "hapana" else "en")
+    c.send(answer)
+    assert c.keys[0] == "msg:feelings_ack" and len(c.keys) >= 2, c.keys  # a next step follows
+    assert not set(c.keys) & (URGENT | GLAD) and c.slots["awaiting"] is None
+
+
+def test_possible_crisis_check_unclear_answer_is_asked_again(chat) -> None:
+    c = at_possible_crisis(chat)
+    c.send("hmm")
+    assert c.keys == ["msg:recheck_feelings"] and c.slots["awaiting"] == "risk_check"
+
+
+def test_possible_danger_asks_if_the_child_is_safe(chat) -> None:
+    c = at_possible_crisis(chat, kind="danger_now", text="a guy from insta keeps asking where i live")
+    assert c.slots["awaiting"] == "safe_now" and c.slots["urgent_kind"] == "danger_now"
+    assert not c.slots.get("urgent_active")
+    c.send("no")
+    assert "msg:danger_now_again" in c.keys and c.slots["urgent_active"] is True
+    c = at_possible_crisis(chat, kind="danger_now", text="a guy from insta keeps asking where i live")
+    c.send("yes im safe")
+    assert c.keys[0] == "msg:safe_ack"
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+@pytest.mark.parametrize("key", ["check_possible", "check_danger"])
+def test_the_check_carries_the_emergency_number(language: str, key: str) -> None:
+    from bot.locales import catalog
+    from bot.nlg import render
+
+    for country in ("KE", None):  # the child's country, and none known (home or international numbers)
+        text = render(catalog(), f"msg:{key}", {"language": language, "country": country})["text"]
+        emergency = catalog().signposts(language, country)["emergency"]
+        assert "{" not in text and emergency in text and any(ch.isdigit() for ch in emergency), (language, key, country, text)

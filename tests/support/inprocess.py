@@ -23,6 +23,12 @@ class Chat:
     def send(self, text: str) -> list[str]:
         return self.loop.run_until_complete(self.conversation.send(text))
 
+    def send_with(self, text: str, **safety: Any) -> list[str]:
+        """Send `text`, with these safety findings set on its parse as bot.nlu_components would."""
+        parsed = self.loop.run_until_complete(self.conversation.agent.parse_message(text))
+        parsed["safety"] = {**(parsed.get("safety") or {}), **safety}
+        return self.loop.run_until_complete(self.conversation.act(parsed))
+
     @property
     def keys(self) -> list[str]:
         return self.conversation.replies

@@ -1,0 +1,80 @@
+"""The safety net as a pipeline component: what it does with the model's ranking (bot.nlu_components).
+
+Messages are built as the classifier and FallbackClassifier leave them, then processed by the
+component itself; the phrase lists are the real ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu_components import DEFAULT_SCORES, SafetyNet
+from bot.triage import triage
+
+FALLBACK = {"name": "nlu_fallback", "confidence": 0.40}
+
+
+def parsed(text: str, ranking: list[tuple[str, float]], fallback: bool = False) -> dict[str, Any]:
+    """Run the component on `text` with this model ranking; return the parse result."""
+    ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    top = FALLBACK if fallback else ranked[0]
+    message = Message(data={TEXT: text, INTENT: top, INTENT_RANKING_KEY: ([FALLBACK] if fallback else []) + ranked})
+    SafetyNet(dict(DEFAULT_SCORES)).process([message])
+    return {"text": text, "intent": message.get(INTENT), "intent_ranking": message.get(INTENT_RANKING_KEY),
+            "safety": message.get("safety")}
+
+
+def test_a_split_urgent_score_takes_the_urgent_route() -> None:
+    # Neither urgent intent wins, but together they do: the likelier one is the route.
+    result = parsed("the water is really fast here", [("out_of_scope", 0.30), ("urgent_risk", 0.28), ("danger_now", 0.14)], fallback=True)
+    assert result["intent"]["name"] == "urgent_risk" and result["safety"]["model_intent"] == "nlu_fallback"
+    t = triage(result)
+    assert t.risk == "urgent" and t.urgent_kind == "suicidal" and t.possible_urgent is None
+
+
+def test_danger_now_keeps_the_topic_the_model_saw() -> None:
+    result = parsed("he sent a car and its outside", [("ask_offer_to_meet", 0.42), ("danger_now", 0.33), ("urgent_risk", 0.08)])
+    t = triage(result)
+    assert t.risk == "urgent" and t.urgent_kind == "danger_now"
+    assert "ocsea.offer_to_meet" in t.categories and "mental_health.suicidal" not in t.categories
+
+
+@pytest.mark.parametrize(("ranking", "kind"), [
+    ([("feeling_bad", 0.55), ("urgent_risk", 0.20), ("out_of_scope", 0.10)], "suicidal"),
+    ([("ask_grooming", 0.60), ("danger_now", 0.17), ("ask_sextortion", 0.10)], "danger_now"),
+])
+def test_some_chance_of_a_crisis_asks_directly(ranking: list[tuple[str, float]], kind: str) -> None:
+    t = triage(parsed("things are hard", ranking))
+    assert t.risk != "urgent" and t.possible_urgent == kind
+    assert t.intent == ranking[0][0]  # the topic is still answered
+
+
+def test_little_chance_of_a_crisis_changes_nothing() -> None:
+    t = triage(parsed("how do i block someone", [("ask_online_safety", 0.80), ("urgent_risk", 0.08), ("danger_now", 0.05)]))
+    assert t.risk != "urgent" and t.possible_urgent is None and t.intent == "ask_online_safety"
+
+
+def test_an_idiom_blocks_the_score() -> None:
+    text = "this homework is killing me"
+    result = parsed(text, [("urgent_risk", 0.35), ("out_of_scope", 0.30), ("danger_now", 0.20)], fallback=True)
+    assert result["safety"]["idiom"] and triage(result).risk != "urgent"
+    assert "possible_urgent" not in result["safety"]
+
+
+def test_a_help_now_request_is_not_second_guessed() -> None:
+    result = parsed("numbers please", [("help_now", 0.50), ("urgent_risk", 0.30), ("danger_now", 0.15)])
+    assert result["intent"]["name"] == "help_now" and "possible_urgent" not in result["safety"]
+
+
+def test_a_phrase_match_outweighs_the_score() -> None:
+    result = parsed("i want to kill myself", [("feeling_bad", 0.90), ("urgent_risk", 0.05), ("danger_now", 0.01)])
+    assert result["intent"]["name"] == "urgent_risk" and triage(result).risk == "urgent"
+
+
+def test_button_payloads_are_left_alone() -> None:
+    result = parsed("/feeling_ok", [("feeling_ok", 1.0), ("urgent_risk", 0.0)])
+    assert result["intent"]["name"] == "feeling_ok" and "possible_urgent" not in result["safety"]
