@@ -9,6 +9,7 @@ changes: the count features are tf-idf weighted (sublinear), and the regularisat
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -20,6 +21,19 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+
+def _import_skops():  # noqa: ANN202
+    """skops.io, imported without losing the log level: it pulls in numpy.distutils, whose log
+    (setuptools' distutils shim) sets the root logger to WARNING and would silence our INFO logs."""
+    root = logging.getLogger()
+    level = root.level
+    import skops.io
+
+    root.setLevel(level)
+    return skops.io
+
+
+sio = _import_skops()
 # What a stored classifier may hold besides scikit-learn's own types (skops refuses the rest):
 # the tf-idf weights are a sparse diagonal matrix.
 TRUSTED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix"})
@@ -49,8 +63,6 @@ class TfidfLogisticRegression(LogisticRegressionClassifier):
         execution_context: ExecutionContext, **kwargs: Any,
     ) -> TfidfLogisticRegression:
         """The stored pipeline, refusing any type but scikit-learn's and the tf-idf matrix."""
-        import skops.io as sio
-
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
             with model_storage.read_from(resource) as model_dir:
