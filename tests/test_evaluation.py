@@ -52,8 +52,8 @@ def test_evaluation_texts_are_not_training_examples() -> None:
 # two messages of margin, so that no change can make them worse unnoticed. "Missed" is an urgent
 # message that got neither the urgent route nor the direct question with the emergency number.
 FLOORS = {  # language: (urgent route at least, missed at most, false urgent at most, dialogue urgent caught at least)
-    "en": (102, 4, 12, 43),
-    "sw": (106, 8, 13, 36),
+    "en": (102, 4, 13, 43),
+    "sw": (106, 8, 14, 36),
 }
 
 
