@@ -88,3 +88,21 @@ def test_indirect_urgent_messages_are_caught(message: str) -> None:
 @pytest.mark.parametrize("message", ["none of my friends know", "im locked in on this game", "my dad is here to pick me up"])
 def test_new_phrases_do_not_fire_on_everyday_words(message: str) -> None:
     assert safety_net().check(message).urgent is None
+
+
+# Everyday Kiswahili that a bare "I've decided" / "I'll do it" plus a time word made urgent, and
+# idioms (a football score, a goodbye till tomorrow) that were raising alarms.
+@pytest.mark.parametrize("message", [
+    "nitafanya homework kesho", "nimepanga kwenda sokoni kesho", "nimeamua kusoma leo usiku",
+    "wamenifunga magoli matatu", "kwaheri tutaongea kesho", "kesho sitakuwepo kwa class",
+])
+def test_everyday_kiswahili_plans_and_idioms_raise_no_alarm(message: str) -> None:
+    assert safety_net().check(message).urgent is None, message
+
+
+@pytest.mark.parametrize("message", [
+    "nimeamua kujiua leo usiku", "nina mpango wa kunywa vidonge leo", "leo usiku nitajinyonga",
+    "nitajitoa roho", "mama ataniua nikifeli, bora nife",
+])
+def test_kiswahili_intent_with_its_object_is_still_urgent(message: str) -> None:
+    assert safety_net().check(message).urgent == "suicidal", message
