@@ -19,83 +19,23 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TypeVar
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import create_engine, delete, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.schema import ensure_schema
 from bot.settings import get_settings
 from bot.sqlite import tune_sqlite
+from bot.tables import contact_categories, contact_sessions, contacts, handoff_requests
 from bot.triage import RISK_ORDER, max_risk
 
 log = logging.getLogger(__name__)
-metadata = MetaData()
 
 OUTCOME_ORDER = ("abandoned", "info_given", "signposted", "referred", "counselled", "handed_off", "emergency_referral")
 ATTRIBUTES = ("caller", "perpetrator", "platform", "time_since_event", "told_anyone")
 
-contacts = Table(
-    "contacts",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("user_hash", String(64), nullable=False, index=True),
-    Column("started_hour", DateTime(timezone=False), nullable=False, index=True),
-    Column("channel", String(32), nullable=False),
-    Column("language", String(8), nullable=False, default="unknown"),
-    Column("country", String(8), nullable=False, default="unknown"),
-    Column("age_band", String(16), nullable=False, default="unknown"),
-    Column("caller", String(16), nullable=False, default="self"),
-    Column("perpetrator", String(16), nullable=False, default="unknown"),
-    Column("platform", String(16), nullable=False, default="unknown"),
-    Column("time_since_event", String(16), nullable=False, default="unknown"),
-    Column("told_anyone", String(16), nullable=False, default="unknown"),
-    Column("highest_risk", String(8), nullable=False, default="none"),
-    Column("human_requested", Boolean, nullable=False, default=False),
-    Column("quick_exit", Boolean, nullable=False, default=False),
-    Column("outcome", String(24), nullable=False, default="abandoned"),
-)
-
-contact_categories = Table(
-    "contact_categories",
-    metadata,
-    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
-    Column("code", String(40), primary_key=True),
-    Column("setting", String(8), nullable=True),
-)
-
-# The only link from a conversation to its contact, kept while the session is active.
-contact_sessions = Table(
-    "contact_sessions",
-    metadata,
-    Column("conversation", String(64), primary_key=True),
-    Column("contact_id", String(32), nullable=False),
-    Column("last_turn_at", DateTime(timezone=False), nullable=False, index=True),
-)
 # Rasa starts a new session (a new contact) after this much silence: domain.yml session_config.
 SESSION_MINUTES = 60
-
-handoff_requests = Table(
-    "handoff_requests",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, unique=True),
-    Column("conversation", String(64), nullable=False, index=True),
-    Column("priority", Integer, nullable=False),  # 0 urgent, 1 high, 2 normal: lower goes first
-    Column("status", String(16), nullable=False, default="waiting"),
-    Column("requested_at", DateTime(timezone=False), nullable=False),
-)
 
 
 # A new contact's columns before the first turn is merged in.
@@ -131,13 +71,13 @@ def hour_now() -> datetime:
 
 @lru_cache(maxsize=4)
 def engine(url: str | None = None) -> Engine:
-    """One engine (connection pool) per database URL per process; tables created on first use."""
+    """One engine (connection pool) per database URL per process; the schema brought up to date on first use."""
     url = url or get_settings().database_url
     if url.startswith("sqlite:///"):
         get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     # hide_parameters: a failing statement's error never quotes the values (a conversation's hash).
     eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True))
-    metadata.create_all(eng)
+    ensure_schema(eng)
     return eng
 
 

@@ -4,6 +4,7 @@
 #   2. create .venv and install the exact pins of requirements.lock in one resolver run
 #   3. build the blank spaCy pipeline the NLU config uses (nothing is downloaded)
 #   4. train the model when none exists for the current config, domain and data (hash-keyed)
+#   5. bring the database (DATABASE_URL, or SQLite in DATA_DIR) up to the newest migration
 # Each step does nothing when its result is already in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,3 +85,6 @@ echo "$model.tar.gz" > models/current
 for dir in models "$cache"; do
   { ls -t "$dir"/model-*.tar.gz 2>/dev/null || true; } | tail -n +4 | xargs -r rm -f
 done
+
+schema=$(.venv/bin/python -m bot db upgrade | tail -n 1) || { echo "[setup] the database could not be upgraded: is DATABASE_URL right and the server up?" >&2; exit 1; }
+say "$schema"

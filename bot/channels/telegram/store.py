@@ -13,88 +13,21 @@ are sealed with Fernet (AES-128-CBC, HMAC-SHA256) under a key derived from the p
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.contact_log import engine, with_retry
-from bot.settings import pseudonym_key
+from bot.sealing import fernet
+from bot.tables import telegram_chats, telegram_leases, telegram_outbox, telegram_sent, telegram_updates
 
-metadata = MetaData()
-
-updates = Table(
-    "telegram_updates",
-    metadata,
-    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("conversation", String(64), nullable=False),
-    Column("payload", LargeBinary, nullable=True),  # encrypted update; NULL once handled
-    Column("status", String(8), nullable=False, default="pending"),  # pending | done | failed
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("received_at", Float, nullable=False),
-    Column("next_attempt_at", Float, nullable=False),
-    Index("ix_telegram_updates_pending", "status", "conversation", "update_id"),
-)
-
-outbox = Table(
-    "telegram_outbox",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("conversation", String(64), nullable=False, index=True),
-    Column("payload", LargeBinary, nullable=False),  # encrypted {"text", "buttons": [{"id", "title"}]}
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", Float, nullable=False),
-    Column("next_attempt_at", Float, nullable=False),
-)
-
-chats = Table(
-    "telegram_chats",
-    metadata,
-    Column("conversation", String(64), primary_key=True),
-    Column("chat_id", LargeBinary, nullable=False),  # encrypted
-    Column("language", String(8), nullable=True),
-    Column("updated_at", Float, nullable=False),
-)
-
-sent = Table(
-    "telegram_sent",
-    metadata,
-    Column("conversation", String(64), primary_key=True),
-    Column("message_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("buttons", String(2000), nullable=False, default=""),  # comma-separated button ids
-    Column("sent_at", Float, nullable=False),
-)
-
-leases = Table(
-    "telegram_leases",
-    metadata,
-    Column("conversation", String(64), primary_key=True),
-    Column("owner", String(32), nullable=False),  # the process working the chat
-    Column("expires_at", Float, nullable=False),
-)
+updates, outbox, chats, sent, leases = telegram_updates, telegram_outbox, telegram_chats, telegram_sent, telegram_leases
 
 # Telegram redelivers an unacknowledged update for at most a day: a week of ids is plenty.
 DEDUPE_SECONDS = 7 * 86400
@@ -104,10 +37,8 @@ MAX_ATTEMPTS = 8
 LEASE_SECONDS = 30.0
 
 
-@lru_cache(maxsize=1)
 def _fernet() -> Fernet:
-    derived = hmac.new(pseudonym_key(), b"telegram-store-v1", hashlib.sha256).digest()
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return fernet(b"telegram-store-v1")
 
 
 def seal(value: Any) -> bytes:
@@ -143,7 +74,7 @@ class TelegramStore:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url
-        metadata.create_all(engine(url))
+        engine(url)  # the schema is brought up to date on first use
 
     def _run(self, work: Any) -> Any:
         return with_retry(work, self.url)

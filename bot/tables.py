@@ -1,0 +1,154 @@
+"""Every table the project owns, on one MetaData: Alembic migrations (bot/migrations/) compare
+against it, and the modules that use a table import it from here. Rasa's own tables (the tracker
+store's `events`) are not ours and are left out of migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+# --- the anonymised contact log (bot.contact_log) ---------------------------------------------
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_hash", String(64), nullable=False, index=True),
+    Column("started_hour", DateTime(timezone=False), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("language", String(8), nullable=False, default="unknown"),
+    Column("country", String(8), nullable=False, default="unknown"),
+    Column("age_band", String(16), nullable=False, default="unknown"),
+    Column("caller", String(16), nullable=False, default="self"),
+    Column("perpetrator", String(16), nullable=False, default="unknown"),
+    Column("platform", String(16), nullable=False, default="unknown"),
+    Column("time_since_event", String(16), nullable=False, default="unknown"),
+    Column("told_anyone", String(16), nullable=False, default="unknown"),
+    Column("highest_risk", String(8), nullable=False, default="none"),
+    Column("human_requested", Boolean, nullable=False, default=False),
+    Column("quick_exit", Boolean, nullable=False, default=False),
+    Column("outcome", String(24), nullable=False, default="abandoned"),
+)
+
+contact_categories = Table(
+    "contact_categories",
+    metadata,
+    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("setting", String(8), nullable=True),
+)
+
+# The only link from a conversation to its contact, kept while the session is active.
+contact_sessions = Table(
+    "contact_sessions",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("contact_id", String(32), nullable=False),
+    Column("last_turn_at", DateTime(timezone=False), nullable=False, index=True),
+)
+
+handoff_requests = Table(
+    "handoff_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("conversation", String(64), nullable=False, index=True),
+    Column("priority", Integer, nullable=False),  # 0 urgent, 1 high, 2 normal: lower goes first
+    Column("status", String(16), nullable=False, default="waiting"),
+    Column("requested_at", DateTime(timezone=False), nullable=False),
+)
+
+
+
+# --- Telegram (bot.channels.telegram.store) -----------------------------------------------------
+telegram_updates = Table(
+    "telegram_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("conversation", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=True),  # encrypted update; NULL once handled
+    Column("status", String(8), nullable=False, default="pending"),  # pending | done | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("received_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Index("ix_telegram_updates_pending", "status", "conversation", "update_id"),
+)
+
+telegram_outbox = Table(
+    "telegram_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation", String(64), nullable=False, index=True),
+    Column("payload", LargeBinary, nullable=False),  # encrypted {"text", "buttons": [{"id", "title"}]}
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+)
+
+telegram_chats = Table(
+    "telegram_chats",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("chat_id", LargeBinary, nullable=False),  # encrypted
+    Column("language", String(8), nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+telegram_sent = Table(
+    "telegram_sent",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("message_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("buttons", String(2000), nullable=False, default=""),  # comma-separated button ids
+    Column("sent_at", Float, nullable=False),
+)
+
+telegram_leases = Table(
+    "telegram_leases",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("owner", String(32), nullable=False),  # the process working the chat
+    Column("expires_at", Float, nullable=False),
+)
+
+
+# --- staff (bot.staff) ----------------------------------------------------------------------------
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # bot.staff.Role
+    Column("password_hash", String(255), nullable=False),  # Argon2id, with its parameters and salt
+    Column("totp_secret", LargeBinary, nullable=True),  # encrypted; NULL until a second factor is set
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_sign_ins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=False), nullable=True),
+    Column("created_at", DateTime(timezone=False), nullable=False),
+)
+
+# Append-only: the application inserts and never updates or deletes. No message text, ever.
+staff_audit = Table(
+    "staff_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=False), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),  # a username, or "cli" for the command line
+    Column("action", String(32), nullable=False, index=True),
+    Column("target", String(64), nullable=True),
+    Column("detail", String(200), nullable=True),
+)
