@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | actions | triage | evaluate | purge | check`."""
+"""Command line: `python -m bot serve | actions | triage | evaluate | purge | check | staff | db`."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def configure_logging(level_name: str) -> None:
         return
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     noisy_loggers = ("httpx", "httpcore", "telegram", "aiolimiter", "rasa", "sanic", "tensorflow", "absl", "engineio",
-                     "socketio", "apscheduler", "rasa_sdk")
+                     "socketio", "apscheduler", "rasa_sdk", "alembic")
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     logging.getLogger("py.warnings").setLevel(logging.ERROR)  # warnings routed through logging: see above
@@ -142,10 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     purge = sub.add_parser("purge", help="delete conversation events older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None)
     sub.add_parser("check", help="check that every text in locales/ renders")
+    from bot import staff_cli
+
+    staff_cli.register(sub)
     args = parser.parse_args(argv)
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
-    if args.command in ("serve", "actions", "purge"):
+    if args.command in ("serve", "actions", "purge", "staff", "db"):
         from bot.settings import get_settings, secure_data_dir
 
         secure_data_dir(get_settings().data_dir)
@@ -159,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
 
         run_action_server()
         return 0
-    commands = {"triage": cmd_triage, "evaluate": cmd_evaluate, "purge": cmd_purge, "check": cmd_check}
+    commands = {"triage": cmd_triage, "evaluate": cmd_evaluate, "purge": cmd_purge, "check": cmd_check,
+                "staff": staff_cli.cmd_staff, "db": staff_cli.cmd_db}
     return commands[args.command](args)
 
 
