@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.health import health_blueprint
 from bot.locales import catalog
 from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, Settings, get_settings
+from bot.staff_web import staff_blueprint
 from bot.supervisor import ActionServer, guard_action_app, port_is_free
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def build_app(model_path: str, settings: Settings | None = None, actions: Action
     register(channels, app, route="/webhooks/")
     app.blueprint(site_blueprint(settings))
     app.blueprint(health_blueprint(actions))
+    app.blueprint(staff_blueprint(settings))
     if actions is not None:
         app.add_task(actions.watch)
     app.register_listener(partial(load_agent_on_start, model_path, endpoints, None), "before_server_start")

@@ -73,6 +73,9 @@ class Settings:
     telegram: TelegramSettings | None = None
     home_country: str | None = None  # the helpline's own country: numbers when the child's is unknown
     rest_token: Secret | None = None  # the REST webhook is on only with a token (Authorization: Bearer)
+    staff_idle_minutes: int = 30  # a staff session ends after this long without a request
+    staff_shift_hours: int = 12  # and after this long in any case (a shift)
+    staff_cookie_secure: bool = True  # the session cookie only over https; false for plain-http testing
 
     @property
     def action_endpoint(self) -> str:
@@ -94,6 +97,9 @@ def get_settings() -> Settings:
         telegram=telegram_settings(dict(os.environ)),
         home_country=home_country(os.environ.get("HOME_COUNTRY", "")),
         rest_token=rest_token(os.environ.get("REST_TOKEN", "")),
+        staff_idle_minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
+        staff_shift_hours=int(os.environ.get("STAFF_SHIFT_HOURS", "12")),
+        staff_cookie_secure=os.environ.get("STAFF_COOKIE_SECURE", "true").strip().lower() not in ("false", "0", "no"),
     )
 
 

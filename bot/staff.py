@@ -18,12 +18,12 @@ from enum import Enum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.contact_log import engine, with_retry
 from bot.sealing import fernet
-from bot.tables import staff_accounts, staff_audit
+from bot.tables import staff_accounts, staff_audit, staff_sessions
 
 
 class Role(str, Enum):
@@ -65,6 +65,11 @@ def _now() -> datetime:
 def audit(conn: Connection, actor: str, action: str, target: str | None = None, detail: str | None = None) -> None:
     """Append one entry; the application never updates or deletes them."""
     conn.execute(insert(staff_audit).values(at=_now(), actor=actor, action=action, target=target, detail=detail))
+
+
+def record(actor: str, action: str, target: str | None = None) -> None:
+    """One audit entry in a transaction of its own (an action with nothing else to write)."""
+    with_retry(lambda conn: audit(conn, actor, action, target))
 
 
 def _seal(secret: str) -> bytes:
@@ -118,18 +123,21 @@ def list_accounts(url: str | None = None) -> list[StaffAccount]:
     ) for r in rows]
 
 
-def _change(username: str, values: dict, action: str, actor: str, url: str | None) -> None:
+def _change(username: str, values: dict, action: str, actor: str, url: str | None, sign_out: bool = False) -> None:
     def work(conn: Connection) -> None:
         done = conn.execute(update(staff_accounts).where(staff_accounts.c.username == username).values(**values))
         if done.rowcount == 0:
             raise StaffError(f"There is no account called {username!r}.")
+        if sign_out:
+            conn.execute(delete(staff_sessions).where(staff_sessions.c.username == username))
         audit(conn, actor, action, username)
 
     with_retry(work, url)
 
 
 def disable(username: str, *, actor: str = "cli", url: str | None = None) -> None:
-    _change(username, {"disabled": True}, "staff.disable", actor, url)
+    """No more sign-ins, and every open session of theirs ends now."""
+    _change(username, {"disabled": True}, "staff.disable", actor, url, sign_out=True)
 
 
 def reset_totp(username: str, *, actor: str = "cli", url: str | None = None) -> str:

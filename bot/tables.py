@@ -152,3 +152,16 @@ staff_audit = Table(
     Column("target", String(64), nullable=True),
     Column("detail", String(200), nullable=True),
 )
+
+# A signed-in staff member's session. The cookie holds a random 128-bit id; only its SHA-256 is
+# stored, so a copy of the database lets no one in.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("csrf", String(64), nullable=False),  # the token every state change must carry
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    Column("last_seen_at", DateTime(timezone=False), nullable=False),
+)

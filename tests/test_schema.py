@@ -15,7 +15,7 @@ from bot.schema import ensure_schema, include_object
 from bot.settings import PROJECT_ROOT
 from bot.tables import metadata
 
-HEAD = "0002"
+HEAD = "0003"
 BEFORE_MIGRATIONS = ("contacts", "contact_categories", "contact_sessions", "handoff_requests", "telegram_updates",
                      "telegram_outbox", "telegram_chats", "telegram_sent", "telegram_leases")
 

@@ -1,0 +1,182 @@
+"""Staff sign-in and the staff routes over HTTP against the real service (bot.staff_web)."""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import re
+import urllib.parse
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import create_engine, select, update
+
+from bot import staff
+from bot.staff import Role
+from bot.staff_web import PUBLIC, ROUTES
+from bot.staff_web.sessions import COOKIE
+from bot.tables import staff_sessions
+
+PASSWORD = "a long staff password"
+
+
+class Browser:
+    """An HTTP client that keeps the staff cookie, as a browser would (also over plain http here).
+
+    Each comes from its own address (X-Forwarded-For, trusted by this server as behind a proxy),
+    so that only the rate-limit test meets the sign-in limit per address."""
+
+    addresses = itertools.count(1)
+
+    def __init__(self, port: int, address: str | None = None) -> None:
+        self.port, self.cookie = port, None
+        self.address = address or f"10.9.{next(self.addresses) // 250}.{next(self.addresses) % 250 + 1}"
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        sent = {**({"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}),
+                "X-Forwarded-For": self.address, **(headers or {})}
+        if self.cookie:
+            sent["Cookie"] = f"{COOKIE}={self.cookie}"
+        conn.request(method, path, body=body, headers=sent)
+        reply = conn.getresponse()
+        text = reply.read().decode(errors="replace")
+        for header in reply.headers.get_all("Set-Cookie") or []:
+            if header.startswith(f"{COOKIE}="):
+                value = header.split(";", 1)[0].split("=", 1)[1]
+                self.cookie = value or None
+                self.last_cookie_header = header
+        return reply.status, reply.headers, text
+
+    def sign_in(self, username: str, password: str = PASSWORD, code: str = "") -> int:
+        return self.request("POST", "/staff/sign-in", {"username": username, "password": password, "code": code})[0]
+
+    def csrf(self) -> str:
+        import json
+
+        return json.loads(self.request("GET", "/staff/api/session")[2])["csrf"]
+
+
+@pytest.fixture(scope="module")
+def staffed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    from tests.conftest import make_server
+
+    server = make_server(tmp_path_factory.mktemp("staff"))
+    server.env.update(STAFF_COOKIE_SECURE="true", TRUST_PROXY="true")
+    server.start()
+    url = f"sqlite:///{server.data_dir / 'ocsea.db'}"
+    secrets = {}
+    for role in Role:
+        secrets[role] = staff.add(f"user.{role.value}", role, PASSWORD, url=url)
+    yield server, url, secrets
+    server.stop()
+
+
+def signed_in(server, secrets, role: Role) -> Browser:
+    browser = Browser(server.port)
+    code = pyotp.TOTP(pyotp.parse_uri(secrets[role]).secret).now() if secrets[role] else ""
+    assert browser.sign_in(f"user.{role.value}", code=code) == 303
+    return browser
+
+
+def test_sign_in_sets_a_strict_http_only_secure_cookie_and_one_answer_for_every_failure(staffed) -> None:
+    server, _, secrets = staffed
+    browser = signed_in(server, secrets, Role.COUNSELLOR)
+    header = browser.last_cookie_header
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Secure" in header and "Path=/staff" in header
+    assert len(browser.cookie) >= 22  # 128 random bits, URL-safe base64
+    answers = set()
+    for username, password, code in (("user.counsellor", "wrong password!!", ""), ("nobody.here", PASSWORD, ""),
+                                     ("user.admin", PASSWORD, ""), ("user.admin", PASSWORD, "123456")):
+        status, _, text = Browser(server.port).request(
+            "POST", "/staff/sign-in", {"username": username, "password": password, "code": code})
+        answers.add((status, re.sub(r"\s+", " ", text)))
+    assert len(answers) == 1 and answers.pop()[0] == 401
+
+
+def test_sign_out_ends_the_session_and_needs_the_csrf_token(staffed) -> None:
+    server, _, secrets = staffed
+    browser = signed_in(server, secrets, Role.COUNSELLOR)
+    assert browser.request("POST", "/staff/sign-out", {})[0] == 403  # no token: refused
+    assert browser.request("POST", "/staff/sign-out", {"csrf": "forged"})[0] == 403
+    old = browser.cookie
+    assert browser.request("POST", "/staff/sign-out", {"csrf": browser.csrf()})[0] == 303
+    browser.cookie = old  # the old cookie, replayed
+    assert browser.request("GET", "/staff/api/session")[0] == 401
+
+
+def test_an_idle_session_and_one_past_the_shift_end(staffed) -> None:
+    server, url, secrets = staffed
+    for column, age in (("last_seen_at", timedelta(minutes=31)), ("created_at", timedelta(hours=12, minutes=1))):
+        browser = signed_in(server, secrets, Role.SUPERVISOR)
+        assert browser.request("GET", "/staff/api/session")[0] == 200
+        with create_engine(url, future=True).begin() as conn:
+            when = conn.execute(select(staff_sessions.c[column]).order_by(staff_sessions.c.created_at.desc())).first()[0]
+            conn.execute(update(staff_sessions).values(**{column: when - age}))
+        assert browser.request("GET", "/staff/api/session")[0] == 401
+        assert browser.request("GET", "/staff/")[0] == 303  # a page sends you to sign in
+
+
+def test_disabling_an_account_ends_its_sessions(staffed) -> None:
+    server, url, _ = staffed
+    staff.add("temp.worker", Role.COUNSELLOR, PASSWORD, url=url)
+    browser = Browser(server.port)
+    assert browser.sign_in("temp.worker") == 303
+    staff.disable("temp.worker", url=url)
+    assert browser.request("GET", "/staff/api/session")[0] == 401
+
+
+def expected_status(route, role: Role | None) -> set[int]:
+    if not route.roles:
+        return {200, 303, 401, 429}  # public: the sign-in page and form (401: no credentials sent)
+    if role is None:
+        return {303} if route.page and route.method == "GET" else {401}
+    if role not in route.roles:
+        return {403}
+    return {200, 303}
+
+
+def test_every_route_with_every_role_and_none(staffed) -> None:
+    server, _, secrets = staffed
+    browsers = {None: Browser(server.port), **{role: signed_in(server, secrets, role) for role in Role}}
+    tokens = {role: browsers[role].csrf() for role in Role}
+    for route in ROUTES:
+        for role, browser in browsers.items():
+            if route.path == "/staff/sign-out":
+                continue  # it ends the session: checked on its own above
+            form = {"csrf": tokens[role]} if route.method == "POST" and role else ({} if route.method == "POST" else None)
+            status = browser.request(route.method, route.path, form)[0]
+            assert status in expected_status(route, role), (route.method, route.path, role, status)
+    signed_out = [r for r in ROUTES if r.path == "/staff/sign-out"]
+    assert signed_out and browsers[None].request("POST", "/staff/sign-out", {})[0] == 401
+    assert PUBLIC == frozenset()
+
+
+def test_staff_paths_not_in_the_table_do_not_exist(staffed) -> None:
+    server, _, secrets = staffed
+    admin = signed_in(server, secrets, Role.ADMIN)
+    for path in ("/staff/export", "/staff/api/queue", "/staff/../health", "/staff/admin"):
+        assert admin.request("GET", path)[0] == 404, path
+
+
+def test_the_admin_sees_the_audit_log_and_no_secret_in_it(staffed) -> None:
+    server, _, secrets = staffed
+    status, _, text = signed_in(server, secrets, Role.ADMIN).request("GET", "/staff/audit")
+    assert status == 200 and "staff.add" in text and "sign_in" in text and "sign_out" in text and PASSWORD not in text
+    assert all(pyotp.parse_uri(uri).secret not in text for uri in secrets.values() if uri)
+
+
+def test_sign_in_attempts_from_one_address_are_rate_limited(staffed) -> None:
+    server, _, _ = staffed
+    statuses = [Browser(server.port, address="10.99.0.1").sign_in("nobody.here", "x" * 12) for _ in range(25)]
+    assert statuses[:10] == [401] * 10 and set(statuses[12:]) == {429}, statuses
+    assert Browser(server.port, address="10.99.0.2").sign_in("nobody.here", "x" * 12) == 401  # another address
+
+
+def test_nothing_secret_reaches_the_server_log(staffed) -> None:
+    server, _, secrets = staffed
+    logs = server.logs()
+    assert PASSWORD not in logs and not any(pyotp.parse_uri(u).secret in logs for u in secrets.values() if u)
