@@ -94,7 +94,7 @@ class BotAction(Action):
         tracker = turn.tracker
         return ContactUpdate(
             contact_id=self._contact_id(turn),
-            user_hash=tracker.sender_id,
+            conversation=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
             language=turn.language,
             country=turn.country or turn.slot("country"),

@@ -51,7 +51,7 @@ class ContactUpdate:
     """What one bot turn learnt about a contact; merged into the stored record."""
 
     contact_id: str
-    user_hash: str
+    conversation: str  # the conversation's keyed hash: only for the session link and the queue
     channel: str
     language: str | None = None
     country: str | None = None
@@ -114,15 +114,15 @@ def record_turn(change: ContactUpdate, url: str | None = None) -> None:
 def _session_contact(conn: Connection, change: ContactUpdate) -> str:
     """The contact of this conversation's active session (idempotent across crashes), or a new one."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    link = conn.execute(select(contact_sessions).where(contact_sessions.c.conversation == change.user_hash)).first()
+    link = conn.execute(select(contact_sessions).where(contact_sessions.c.conversation == change.conversation)).first()
     if link is not None and link.last_turn_at >= now - timedelta(minutes=SESSION_MINUTES):
         contact_id = link.contact_id
-        conn.execute(update(contact_sessions).where(contact_sessions.c.conversation == change.user_hash).values(last_turn_at=now))
+        conn.execute(update(contact_sessions).where(contact_sessions.c.conversation == change.conversation).values(last_turn_at=now))
     else:
         contact_id = change.contact_id
         if link is not None:
-            conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.user_hash))
-        conn.execute(contact_sessions.insert().values(conversation=change.user_hash, contact_id=contact_id, last_turn_at=now))
+            conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.conversation))
+        conn.execute(contact_sessions.insert().values(conversation=change.conversation, contact_id=contact_id, last_turn_at=now))
     return contact_id
 
 
@@ -131,10 +131,7 @@ def merge_turn(conn: Connection, change: ContactUpdate) -> None:
     change.contact_id = _session_contact(conn, change)
     row = conn.execute(select(contacts).where(contacts.c.id == change.contact_id)).mappings().first()
     if row is None:
-        # user_hash holds the contact's own random id: the column predates the session link and
-        # links nothing (the schema keeps it until migrations arrive).
-        row = {**NEW_CONTACT, "id": change.contact_id, "user_hash": change.contact_id,
-               "started_hour": hour_now(), "channel": change.channel}
+        row = {**NEW_CONTACT, "id": change.contact_id, "started_hour": hour_now(), "channel": change.channel}
         conn.execute(contacts.insert().values(**row))
     values: dict[str, object] = {}
     for name in ("language", "country", "age_band"):
@@ -174,9 +171,9 @@ def merge_turn(conn: Connection, change: ContactUpdate) -> None:
                 )
     if change.queue_for_counsellor:
         risk = max_risk(change.risk, row["highest_risk"])
-        _queue_handoff(conn, change.contact_id, change.user_hash, risk)
+        _queue_handoff(conn, change.contact_id, change.conversation, risk)
     if change.quick_exit:  # the session is over: a next message is a new contact
-        conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.user_hash))
+        conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.conversation))
 
 
 PRIORITY = {"urgent": 0, "high": 1}

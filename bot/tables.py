@@ -27,7 +27,6 @@ contacts = Table(
     "contacts",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("user_hash", String(64), nullable=False, index=True),
     Column("started_hour", DateTime(timezone=False), nullable=False, index=True),
     Column("channel", String(32), nullable=False),
     Column("language", String(8), nullable=False, default="unknown"),

@@ -21,7 +21,7 @@ from bot.contact_log import (
 
 def update(contact_id: str, **fields: object) -> ContactUpdate:
     """A turn of the conversation whose session is this contact (one conversation per contact)."""
-    return ContactUpdate(contact_id=contact_id, user_hash=f"conversation-{contact_id}", channel="webchat", **fields)
+    return ContactUpdate(contact_id=contact_id, conversation=f"conversation-{contact_id}", channel="webchat", **fields)
 
 
 def test_a_contact_adds_up_every_reason_and_keeps_the_highest_risk(db_url: str) -> None:
@@ -71,18 +71,18 @@ def test_urgent_requests_jump_the_queue_and_repeat_requests_only_raise_priority(
 def test_a_session_is_one_contact_and_nothing_links_it_to_the_conversation_afterwards(db_url: str) -> None:
     conversation = f"conversation-{uuid.uuid4().hex}"
     first, lost = uuid.uuid4().hex, uuid.uuid4().hex
-    record_turn(ContactUpdate(contact_id=first, user_hash=conversation, channel="rest", risk="high"), db_url)
+    record_turn(ContactUpdate(contact_id=first, conversation=conversation, channel="rest", risk="high"), db_url)
     # A crash lost the conversation's own copy of its contact id: the next turn brings a new one.
-    record_turn(ContactUpdate(contact_id=lost, user_hash=conversation, channel="rest", risk="urgent"), db_url)
+    record_turn(ContactUpdate(contact_id=lost, conversation=conversation, channel="rest", risk="urgent"), db_url)
     assert session_contact_id(conversation, db_url) == first and load_contact(lost, db_url) is None
     assert load_contact(first, db_url)["highest_risk"] == "urgent"
     with engine(db_url).connect() as conn:
-        stored = conn.execute(select(contacts.c.user_hash).where(contacts.c.id == first)).scalar()
-    assert stored != conversation  # the record itself never holds the conversation's hash
+        stored = conn.execute(select(contacts).where(contacts.c.id == first)).one()
+    assert conversation not in [str(value) for value in stored]  # the record never holds the conversation's hash
     # A quick exit ends the session: the next message is a new contact.
-    record_turn(ContactUpdate(contact_id=first, user_hash=conversation, channel="rest", quick_exit=True), db_url)
+    record_turn(ContactUpdate(contact_id=first, conversation=conversation, channel="rest", quick_exit=True), db_url)
     assert session_contact_id(conversation, db_url) is None
     second = uuid.uuid4().hex
-    record_turn(ContactUpdate(contact_id=second, user_hash=conversation, channel="rest"), db_url)
+    record_turn(ContactUpdate(contact_id=second, conversation=conversation, channel="rest"), db_url)
     assert session_contact_id(conversation, db_url) == second
     assert end_sessions(conversation, db_url) == 1 and session_contact_id(conversation, db_url) is None

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, inspect, select
 
 from bot.schema import ensure_schema, include_object
 from bot.settings import PROJECT_ROOT
 from bot.tables import metadata
 
-HEAD = "0003"
+HEAD = "0004"
 BEFORE_MIGRATIONS = ("contacts", "contact_categories", "contact_sessions", "handoff_requests", "telegram_updates",
                      "telegram_outbox", "telegram_chats", "telegram_sent", "telegram_leases")
 
@@ -36,6 +36,8 @@ def test_a_database_made_before_migrations_is_upgraded_and_keeps_its_data(empty_
     before = MetaData()
     for name in BEFORE_MIGRATIONS:
         metadata.tables[name].to_metadata(before)
+    # contacts.user_hash, dropped by migration 0004, was there then
+    before.tables["contacts"].append_column(Column("user_hash", String(64), nullable=False, index=True))
     eng = create_engine(empty_db_url, future=True)
     before.create_all(eng)
     hour = datetime(2026, 11, 30, 14)
@@ -60,6 +62,7 @@ def test_a_database_made_before_migrations_is_upgraded_and_keeps_its_data(empty_
         assert conn.execute(select(metadata.tables["handoff_requests"].c.status)).scalar_one() == "waiting"
         assert conn.execute(select(metadata.tables["telegram_leases"].c.owner)).scalar_one() == "p1"
     assert {"staff_accounts", "staff_audit"} <= set(inspect(eng).get_table_names())
+    assert "user_hash" not in {column["name"] for column in inspect(eng).get_columns("contacts")}
     assert differences(empty_db_url) == []
 
 
