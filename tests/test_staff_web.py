@@ -158,7 +158,7 @@ def test_every_route_with_every_role_and_none(staffed) -> None:
 def test_staff_paths_not_in_the_table_do_not_exist(staffed) -> None:
     server, _, secrets = staffed
     admin = signed_in(server, secrets, Role.ADMIN)
-    for path in ("/staff/export", "/staff/api/queue", "/staff/../health", "/staff/admin"):
+    for path in ("/staff/export", "/staff/api/take", "/staff/../health", "/staff/admin"):
         assert admin.request("GET", path)[0] == 404, path
 
 
@@ -180,3 +180,32 @@ def test_nothing_secret_reaches_the_server_log(staffed) -> None:
     server, _, secrets = staffed
     logs = server.logs()
     assert PASSWORD not in logs and not any(pyotp.parse_uri(u).secret in logs for u in secrets.values() if u)
+
+
+def test_the_queue_is_most_urgent_first_then_longest_wait_with_the_triage(staffed) -> None:
+    import json
+    import uuid
+
+    from bot.contact_log import ContactUpdate, record_turn
+
+    server, url, secrets = staffed
+    made = {}
+    for risk, country in (("high", "KE"), ("none", "TZ"), ("urgent", "UG"), ("high", "ZA")):
+        contact = uuid.uuid4().hex
+        record_turn(ContactUpdate(
+            contact_id=contact, conversation=f"queue-{contact}", channel="telegram", country=country, language="sw",
+            age_band="13_15", risk=risk, queue_for_counsellor=True, categories={"ocsea.sextortion": "online"},
+            attributes={"platform": "instagram", "perpetrator": "stranger"}), url)
+        made[country] = contact
+    counsellor = signed_in(server, secrets, Role.COUNSELLOR)
+    status, _, text = counsellor.request("GET", "/staff/api/queue")
+    assert status == 200
+    waiting = json.loads(text)["waiting"]
+    assert [entry["triage"]["country"] for entry in waiting] == ["UG", "KE", "ZA", "TZ"]  # urgent, high (older first), normal
+    first = waiting[0]
+    assert first["priority"] == 0 and first["categories"] == {"ocsea.sextortion": "online"}
+    assert first["triage"]["platform"] == "instagram" and first["triage"]["perpetrator"] == "stranger"
+    assert "conversation" not in text and "queue-" not in text  # the conversation hash never leaves the server
+    status, _, page = counsellor.request("GET", "/staff/queue")
+    assert status == 200 and "Waiting children: 4" in page and 'class="urgent"' in page
+    assert page.index("UG") < page.index("KE") < page.index("ZA") < page.index("TZ")

@@ -1,4 +1,5 @@
-"""Staff pages under /staff: sign-in, sign-out, the home page and the audit log (admin).
+"""Staff pages under /staff: sign-in, sign-out, the home page, the queue (counsellor and
+supervisor) and the audit log (admin).
 
 Deny by default: the only staff routes are the rows of ROUTES, each naming the roles that may
 use it (PUBLIC for the sign-in page); `guard` enforces them in one place, with the CSRF check on
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from bot.handoff_queue import waiting
 from bot.ratelimit import RateLimiter, client_address
 from bot.settings import Settings
 from bot.staff import Role, audit_entries, authenticate, record
@@ -22,6 +24,7 @@ from bot.staff_web.sessions import COOKIE, StaffSession, end, find, start
 
 PUBLIC: frozenset[Role] = frozenset()
 EVERY_ROLE: frozenset[Role] = frozenset(Role)
+COUNSELLING = frozenset({Role.COUNSELLOR, Role.SUPERVISOR})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Sign-in attempts per client address: a burst of 10, then one every 6 seconds (lockout per
 # account is in bot.staff).
@@ -127,6 +130,21 @@ async def audit_log(request: Any, session: StaffSession, settings: Settings) -> 
     return response.html(pages.audit(session, entries))
 
 
+async def queue_page(request: Any, session: StaffSession, settings: Settings) -> Any:
+    from sanic import response
+
+    return response.html(pages.queue(session, await asyncio.to_thread(waiting)), headers={"Cache-Control": "no-store"})
+
+
+async def queue_api(request: Any, session: StaffSession, settings: Settings) -> Any:
+    from dataclasses import asdict
+
+    from sanic import response
+
+    entries = [asdict(entry) for entry in await asyncio.to_thread(waiting)]
+    return response.json({"waiting": entries}, headers={"Cache-Control": "no-store"})
+
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/sign-in", sign_in_page, PUBLIC),
     Route("POST", "/staff/sign-in", sign_in, PUBLIC),
@@ -134,6 +152,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/", home, EVERY_ROLE),
     Route("GET", "/staff/api/session", whoami, EVERY_ROLE, page=False),
     Route("GET", "/staff/audit", audit_log, frozenset({Role.ADMIN})),
+    Route("GET", "/staff/queue", queue_page, COUNSELLING),
+    Route("GET", "/staff/api/queue", queue_api, COUNSELLING, page=False),
 )
 
 
