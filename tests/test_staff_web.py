@@ -32,7 +32,8 @@ class Browser:
 
     def __init__(self, port: int, address: str | None = None) -> None:
         self.port, self.cookie = port, None
-        self.address = address or f"10.9.{next(self.addresses) // 250}.{next(self.addresses) % 250 + 1}"
+        number = next(self.addresses)
+        self.address = address or f"10.9.{number // 250}.{number % 250 + 1}"
 
     def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
