@@ -161,6 +161,7 @@ def ready_banner(settings: Settings, host: str) -> str:
         "",
         "  Helper is ready.",
         f"  Web chat:   http://{shown}:{settings.port}/",
+        f"  Staff:      http://{shown}:{settings.port}/staff/ (accounts: python -m bot staff add NAME --role ROLE)",
         f"  REST:       {'on at /webhooks/rest/webhook (REST_TOKEN)' if settings.rest_token else 'off (REST_TOKEN not set)'}",
         f"  Telegram:   {f'on ({settings.telegram.mode})' if settings.telegram else 'off (TELEGRAM_BOT_TOKEN not set)'}",
         f"  Database:   {'SQLite ' + str(database.database) if database.get_backend_name() == 'sqlite' else 'PostgreSQL'}",

@@ -210,3 +210,8 @@ def test_the_queue_is_most_urgent_first_then_longest_wait_with_the_triage(staffe
     status, _, page = counsellor.request("GET", "/staff/queue")
     assert status == 200 and "Waiting children: 4" in page and 'class="urgent"' in page
     assert page.index("UG") < page.index("KE") < page.index("ZA") < page.index("TZ")
+
+
+def test_the_start_banner_says_where_staff_sign_in(staffed) -> None:
+    server, _, _ = staffed
+    assert f"Staff:      http://localhost:{server.port}/staff/" in server.logs()
