@@ -10,6 +10,7 @@ every state change. A person with no session is sent to the sign-in page (pages)
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -64,7 +65,7 @@ def guard(route: Route, settings: Settings) -> Handler:
                 pages.forbidden(), status=403)
         if route.method in STATE_CHANGING:
             sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
-            if sent != session.csrf:
+            if not hmac.compare_digest(str(sent or ""), session.csrf):
                 return response.text("This form is out of date: go back, reload the page and try again.", status=403)
         return await route.handler(request, session, settings)
 
