@@ -103,6 +103,7 @@ def test_sign_out_ends_the_session_and_needs_the_csrf_token(staffed) -> None:
     browser = signed_in(server, secrets, Role.COUNSELLOR)
     assert browser.request("POST", "/staff/sign-out", {})[0] == 403  # no token: refused
     assert browser.request("POST", "/staff/sign-out", {"csrf": "forged"})[0] == 403
+    assert browser.request("POST", "/staff/sign-out", {"csrf": "fälschung ✓"})[0] == 403
     old = browser.cookie
     assert browser.request("POST", "/staff/sign-out", {"csrf": browser.csrf()})[0] == 303
     browser.cookie = old  # the old cookie, replayed

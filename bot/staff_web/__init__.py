@@ -65,7 +65,7 @@ def guard(route: Route, settings: Settings) -> Handler:
                 pages.forbidden(), status=403)
         if route.method in STATE_CHANGING:
             sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
-            if not hmac.compare_digest(str(sent or ""), session.csrf):
+            if not hmac.compare_digest(str(sent or "").encode(), session.csrf.encode()):
                 return response.text("This form is out of date: go back, reload the page and try again.", status=403)
         return await route.handler(request, session, settings)
 
