@@ -81,6 +81,7 @@ class SafetyNet(GraphComponent):
                   if r.get("name") in URGENT_INTENTS}
         score = sum(shares.values())
         likeliest = max(shares, key=shares.__getitem__) if shares else None
+        scored = bool(likeliest) and not blocked and model_intent not in KEEP_INTENTS  # the score may speak
         if forced and forced != model_intent and not (forced == "self_harm" and model_intent in URGENT_INTENTS):
             self._force(message, safety, forced)
         elif model_intent in URGENT_INTENTS and not findings.urgent and blocked:
@@ -88,10 +89,10 @@ class SafetyNet(GraphComponent):
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in CRISIS_INTENTS]
             if ranking:
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
-        elif likeliest and not blocked and model_intent not in KEEP_INTENTS and score >= self.route_score:
+        elif scored and score >= self.route_score:
             self._force(message, safety, likeliest, score)
         else:
-            if likeliest and not blocked and model_intent not in KEEP_INTENTS and score >= self.check_score:
+            if scored and score >= self.check_score:
                 safety["possible_urgent"] = URGENT_KIND[likeliest]
             if model_intent not in KEEP_INTENTS:
                 for category, intent, also_kept in DISCLOSURE_OVERRIDES:

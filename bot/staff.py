@@ -58,13 +58,14 @@ class StaffAccount:
     created_at: datetime
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Naive UTC to the second, as the staff tables store it."""
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def audit(conn: Connection, actor: str, action: str, target: str | None = None, detail: str | None = None) -> None:
     """Append one entry; the application never updates or deletes them."""
-    conn.execute(insert(staff_audit).values(at=_now(), actor=actor, action=action, target=target, detail=detail))
+    conn.execute(insert(staff_audit).values(at=utc_now(), actor=actor, action=action, target=target, detail=detail))
 
 
 def record(actor: str, action: str, target: str | None = None) -> None:
@@ -105,7 +106,7 @@ def add(username: str, role: Role, password: str, *, totp: bool = False, actor: 
             raise StaffError(f"There is already an account called {username!r}.")
         conn.execute(insert(staff_accounts).values(
             username=username, role=role.value, password_hash=_hasher.hash(password),
-            totp_secret=_seal(secret) if secret else None, disabled=False, failed_sign_ins=0, created_at=_now(),
+            totp_secret=_seal(secret) if secret else None, disabled=False, failed_sign_ins=0, created_at=utc_now(),
         ))
         audit(conn, actor, "staff.add", username, f"role={role.value}")
 
@@ -114,7 +115,7 @@ def add(username: str, role: Role, password: str, *, totp: bool = False, actor: 
 
 
 def list_accounts(url: str | None = None) -> list[StaffAccount]:
-    now = _now()
+    now = utc_now()
     with engine(url).connect() as conn:
         rows = conn.execute(select(staff_accounts).order_by(staff_accounts.c.username)).all()
     return [StaffAccount(
@@ -149,7 +150,7 @@ def reset_totp(username: str, *, actor: str = "cli", url: str | None = None) -> 
 
 def authenticate(username: str, password: str, code: str | None, url: str | None = None) -> Role | None:
     """The account's role when every check passes, else None (whatever failed)."""
-    now = _now()
+    now = utc_now()
     with engine(url).connect() as conn:
         row = conn.execute(select(staff_accounts).where(staff_accounts.c.username == username)).first()
     try:

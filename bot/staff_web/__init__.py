@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import wraps
 from typing import Any
+
+from sanic import Blueprint, response
 
 from bot.handoff_queue import waiting
 from bot.ratelimit import RateLimiter, client_address
@@ -49,8 +51,6 @@ def _cookie_value(request: Any) -> str | None:
 
 def guard(route: Route, settings: Settings) -> Handler:
     """The route's handler behind the session, role and CSRF checks."""
-    from sanic import response
-
     @wraps(route.handler)
     async def guarded(request: Any) -> Any:
         if not route.roles:  # PUBLIC
@@ -74,14 +74,10 @@ def guard(route: Route, settings: Settings) -> Handler:
 
 # --- handlers -----------------------------------------------------------------------------------
 async def sign_in_page(request: Any, _: StaffSession | None, settings: Settings) -> Any:
-    from sanic import response
-
     return response.html(pages.sign_in())
 
 
 async def sign_in(request: Any, _: StaffSession | None, settings: Settings) -> Any:
-    from sanic import response
-
     if not SIGN_IN_LIMIT.allow(client_address(request)):
         return response.html(pages.sign_in("Too many attempts. Wait a minute, then try again."), status=429)
     form = request.form or {}
@@ -101,8 +97,6 @@ async def sign_in(request: Any, _: StaffSession | None, settings: Settings) -> A
 
 
 async def sign_out(request: Any, session: StaffSession, settings: Settings) -> Any:
-    from sanic import response
-
     await asyncio.to_thread(end, _cookie_value(request) or "")
     await asyncio.to_thread(record, session.username, "sign_out")
     reply = response.redirect("/staff/sign-in", status=303)
@@ -112,36 +106,24 @@ async def sign_out(request: Any, session: StaffSession, settings: Settings) -> A
 
 
 async def home(request: Any, session: StaffSession, settings: Settings) -> Any:
-    from sanic import response
-
     return response.html(pages.home(session))
 
 
 async def whoami(request: Any, session: StaffSession, settings: Settings) -> Any:
-    from sanic import response
-
     return response.json({"username": session.username, "role": session.role.value, "csrf": session.csrf},
                          headers={"Cache-Control": "no-store"})
 
 
 async def audit_log(request: Any, session: StaffSession, settings: Settings) -> Any:
-    from sanic import response
-
     entries = await asyncio.to_thread(audit_entries, None, 200)
     return response.html(pages.audit(session, entries))
 
 
 async def queue_page(request: Any, session: StaffSession, settings: Settings) -> Any:
-    from sanic import response
-
     return response.html(pages.queue(session, await asyncio.to_thread(waiting)), headers={"Cache-Control": "no-store"})
 
 
 async def queue_api(request: Any, session: StaffSession, settings: Settings) -> Any:
-    from dataclasses import asdict
-
-    from sanic import response
-
     entries = [asdict(entry) for entry in await asyncio.to_thread(waiting)]
     return response.json({"waiting": entries}, headers={"Cache-Control": "no-store"})
 
@@ -159,8 +141,6 @@ ROUTES: tuple[Route, ...] = (
 
 
 def staff_blueprint(settings: Settings) -> Any:
-    from sanic import Blueprint
-
     bp = Blueprint("staff")
     for number, route in enumerate(ROUTES):
         bp.add_route(guard(route, settings), route.path, methods=[route.method], name=f"staff_{number}")

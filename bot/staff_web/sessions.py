@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.contact_log import engine, with_retry
 from bot.settings import Settings
-from bot.staff import Role
+from bot.staff import Role, utc_now
 from bot.tables import staff_sessions
 
 COOKIE = "ocsea_staff"
@@ -31,17 +31,13 @@ class StaffSession:
     csrf: str
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start(username: str, role: Role, url: str | None = None) -> tuple[str, StaffSession]:
     """A new session; returns the cookie value (shown once, never stored) and the session."""
-    token, csrf, now = secrets.token_urlsafe(16), secrets.token_urlsafe(32), _now()
+    token, csrf, now = secrets.token_urlsafe(16), secrets.token_urlsafe(32), utc_now()
 
     def work(conn: Connection) -> None:
         conn.execute(insert(staff_sessions).values(
@@ -55,7 +51,7 @@ def find(token: str | None, settings: Settings, url: str | None = None) -> Staff
     """The live session for this cookie value, or None (unknown, idle too long, or past the shift)."""
     if not token or len(token) > 64:
         return None
-    key, now = _hash(token), _now()
+    key, now = _hash(token), utc_now()
     with engine(url).connect() as conn:
         row = conn.execute(select(staff_sessions).where(staff_sessions.c.id_hash == key)).first()
     if row is None:
