@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.counsellor import queue_if_someone_can_come
 from actions.frame import BotAction
 from actions.turn import Turn
 
@@ -27,14 +28,14 @@ class ActionSessionStart(BotAction):
 
 
 class ActionRequestHuman(BotAction):
-    """Records the request, queues the conversation (handoff_requests) and says honestly how to reach a person."""
+    """Records the request; queues the conversation when a counsellor can come, and says so honestly."""
 
     action_name = "action_request_human"
 
     def respond(self, turn: Turn) -> None:
-        turn.say("human_requested")
+        turn.say("human_queued" if queue_if_someone_can_come(turn) else "human_requested")
         turn.outcome = "signposted"
-        turn.asked_for_person = turn.queue_for_counsellor = True
+        turn.asked_for_person = True
 
 
 class ActionSimpleReply(BotAction):

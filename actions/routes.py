@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from actions.counsellor import queue_if_someone_can_come
 from actions.flows import advance, country_buttons, disclosed_topic, resume_paused
 from actions.turn import Turn
 from bot.lexicon import lexicon
@@ -19,7 +20,7 @@ SUICIDAL = {"mental_health.suicidal": None}
 
 
 def urgent_route(turn: Turn, kind: UrgentKind, resume_step_offset: int = 0) -> None:
-    """Emergency and 24-hour numbers first, then "are you safe right now?", a counsellor queued."""
+    """Emergency and 24-hour numbers first, then "are you safe right now?"; a counsellor asked for if one can come."""
     if turn.country is None and not turn.is_payload:
         found = lexicon().find_country(turn.text)
         if found:
@@ -29,7 +30,8 @@ def urgent_route(turn: Turn, kind: UrgentKind, resume_step_offset: int = 0) -> N
     turn.say("danger_now" if kind == "danger_now" else "urgent", extra_buttons=country_buttons() if ask_country else None)
     turn.set(awaiting="safe_now", urgent_active=True, urgent_kind=kind)
     turn.outcome = "emergency_referral"
-    turn.queue_for_counsellor = True
+    if queue_if_someone_can_come(turn):
+        turn.say("counsellor_coming")
     turn.risk_floor = "urgent"
 
 
@@ -53,7 +55,7 @@ def still_at_risk(turn: Turn) -> None:
     turn.say("danger_now_again" if kind == "danger_now" else "urgent_again")
     turn.set(awaiting="safe_now", urgent_active=True)
     turn.outcome = "emergency_referral"
-    turn.queue_for_counsellor = True
+    queue_if_someone_can_come(turn)
     turn.risk_floor = "urgent"
 
 

@@ -96,9 +96,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_check(_: argparse.Namespace) -> int:
+    from bot.handoff.canned import problems as canned_problems
     from bot.locales import catalog
 
-    problems = catalog().problems()
+    problems = catalog().problems() + canned_problems()
     for problem in problems:
         print(problem)
     print("locales: OK" if not problems else f"locales: {len(problems)} problem(s)")

@@ -12,20 +12,13 @@ PostgreSQL through DATABASE_URL; queries are written in SQLAlchemy 2.0 style.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
-from typing import TypeVar
 
-from sqlalchemy import create_engine, delete, select, update
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
 
-from bot.schema import ensure_schema
-from bot.settings import get_settings
-from bot.sqlite import tune_sqlite
+from bot.database import with_retry
 from bot.tables import contact_categories, contact_sessions, contacts, handoff_requests
 from bot.triage import RISK_ORDER, max_risk
 
@@ -69,33 +62,6 @@ def hour_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
 
 
-@lru_cache(maxsize=4)
-def engine(url: str | None = None) -> Engine:
-    """One engine (connection pool) per database URL per process; the schema brought up to date on first use."""
-    url = url or get_settings().database_url
-    if url.startswith("sqlite:///"):
-        get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    # hide_parameters: a failing statement's error never quotes the values (a conversation's hash).
-    eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True))
-    ensure_schema(eng)
-    return eng
-
-
-T = TypeVar("T")
-
-
-def with_retry(work: Callable[[Connection], T], url: str | None = None, attempts: int = 5) -> T:
-    """Run `work` in one transaction, retrying while the database restarts (about 10 s)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine(url).begin() as conn:
-                return work(conn)
-        except (OperationalError, DBAPIError) as exc:
-            if attempt == attempts or not getattr(exc, "connection_invalidated", True):
-                raise
-            log.warning("database unavailable (attempt %d/%d), retrying", attempt, attempts)
-            time.sleep(0.5 * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
 
 
 def _merge_setting(old: str | None, new: str | None) -> str | None:

@@ -19,7 +19,8 @@ from functools import lru_cache
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.contact_log import ContactUpdate, engine, merge_turn
+from bot.contact_log import ContactUpdate, merge_turn
+from bot.database import engine
 
 log = logging.getLogger(__name__)
 REPLY_WAIT = 1.0

@@ -13,7 +13,7 @@ from typing import Any
 from sanic import Blueprint, response
 from sqlalchemy import text
 
-from bot.contact_log import engine
+from bot.database import engine
 from bot.supervisor import ActionServer
 
 CHECK_TIMEOUT = 2.0

@@ -24,6 +24,8 @@ DIRECTORY_FILE = PROJECT_ROOT / "bot" / "directory.yml"
 AGE_VARIANTS = ("under_13", "13_15", "16_17")
 # Placeholders a text may use; all are filled from the signposting directory.
 SIGNPOST_FIELDS = ("helpline", "helpline_hours", "emergency", "hotline", "removal", "country_name", "crisis", "country_question")
+# Placeholders only the live handoff fills (bot.handoff.relay): the counsellor's display name.
+LIVE_FIELDS = ("counsellor",)
 
 
 def age_variant(age_band: str | None) -> str:
@@ -119,12 +121,13 @@ class Catalog:
 
     def message(
         self, key: str, lang: str, age_band: str | None = None, country: str | None = None,
-        extra_buttons: list[dict[str, str]] | None = None,
+        extra_buttons: list[dict[str, str]] | None = None, values: dict[str, str] | None = None,
     ) -> Reply:
+        """A message for a language; `values` fills placeholders beyond the signposting (LIVE_FIELDS)."""
         lang = self._lang(lang)
         text = self._pick(self.texts[lang]["messages"][key], age_band)
         buttons = self.flows["messages"][key]["buttons"]
-        return self._reply(lang, text, buttons, country, age_band, extra_buttons)
+        return self._reply(lang, text, buttons, country, age_band, extra_buttons, values)
 
     def step(
         self, topic: str, step: int, lang: str, age_band: str | None = None,
@@ -137,10 +140,11 @@ class Catalog:
 
     def _reply(
         self, lang: str, text: str, button_ids: list[str], country: str | None, age_band: str | None,
-        extra_buttons: list[dict[str, str]] | None,
+        extra_buttons: list[dict[str, str]] | None, values: dict[str, str] | None = None,
     ) -> Reply:
         if "{" in text:
-            text = text.format(**self.signposts(lang, country, adult=age_band == "adult"))
+            fields = self.signposts(lang, country, adult=age_band == "adult")
+            text = text.format(**({**fields, **values} if values else fields))
             text = "\n".join(line for line in text.splitlines() if line.strip())  # an empty placeholder's line goes
         buttons = [self.button(lang, b) for b in button_ids] + list(extra_buttons or [])
         return Reply(text.strip(), buttons)
@@ -229,7 +233,7 @@ class Catalog:
         button_ids = {b for m in self.flows["messages"].values() for b in m["buttons"]}
         button_ids |= {b for t in self.flows["topics"].values() for s in t["steps"] for b in s["buttons"]}
         button_ids |= {"resume"} | {f"topic_{t}" for t in self.flows["topics"] if f"topic_{t}" in BUTTON_PAYLOADS}
-        allowed = set(SIGNPOST_FIELDS)
+        allowed = {*SIGNPOST_FIELDS, *LIVE_FIELDS}
         for lang, labels in self.webchat.items():
             for key in sorted(set(self.webchat["en"]) ^ set(labels)):
                 found.append(f"{lang}: web chat label '{key}' missing in one language")

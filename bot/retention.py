@@ -11,13 +11,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import column, table
 
-from bot.contact_log import SESSION_MINUTES, end_sessions, engine, with_retry
+from bot.contact_log import SESSION_MINUTES, end_sessions
+from bot.database import engine, with_retry
+from bot.handoff.store import purge_messages
 from bot.settings import Settings, get_settings
 from bot.sqlite import vacuum
 
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 6 * 3600
 # Links from conversations to contacts are cut this often (a session ends after SESSION_MINUTES).
 SESSION_SWEEP_SECONDS = 15 * 60
+LIVE_MESSAGES_KEPT = timedelta(days=1)  # a live chat's messages at most; they go when it ends
 
 events = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"))
 
@@ -95,6 +99,8 @@ def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
                         log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
                                  removed, settings.retention_days, telegram)
                 await loop.run_in_executor(None, partial(end_sessions, older_than_minutes=SESSION_MINUTES))
+                # A live chat's words: gone once it is over, and after a day in any case.
+                await loop.run_in_executor(None, purge_messages, LIVE_MESSAGES_KEPT)
             except Exception as exc:  # noqa: BLE001 - the type only: a database error may quote values
                 log.error("retention: a pass failed (%s); it runs again later", type(exc).__name__)
             await asyncio.sleep(SESSION_SWEEP_SECONDS)

@@ -20,7 +20,6 @@ from pathlib import Path
 from bot.health import health_blueprint
 from bot.locales import catalog
 from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, Settings, get_settings
-from bot.staff_web import staff_blueprint
 from bot.supervisor import ActionServer, guard_action_app, port_is_free
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,31 @@ def site_blueprint(settings: Settings) -> "Blueprint":  # noqa: F821
     return bp
 
 
-def build_app(model_path: str, settings: Settings | None = None, actions: ActionServer | None = None) -> "Sanic":  # noqa: F821
+def _add_console(app: "Sanic", settings: Settings, host: str) -> None:  # noqa: F821
+    """The staff console on CONSOLE_PORT, and the relay between it and the channels, started and
+    stopped with the children's service."""
+    from bot.handoff.relay import relay
+    from bot.handoff.transcript import transcript_source
+    from bot.staff_web.app import ConsoleServer, build_console_app
+
+    console = ConsoleServer(build_console_app(settings), host, settings.console_port)
+    relay().transcript = transcript_source(lambda: getattr(app.ctx, "agent", None))
+
+    async def start(_app: "Sanic", _loop: object) -> None:  # noqa: F821
+        await relay().start(settings.redis_url)
+        await console.start()
+
+    async def stop(_app: "Sanic", _loop: object) -> None:  # noqa: F821
+        await console.stop()
+        await relay().stop()
+
+    app.register_listener(start, "after_server_start")
+    app.register_listener(stop, "before_server_stop")
+
+
+def build_app(
+    model_path: str, settings: Settings | None = None, actions: ActionServer | None = None, host: str = "127.0.0.1",
+) -> "Sanic":  # noqa: F821
     from rasa.core.channels.channel import register
     from rasa.core.run import close_resources, load_agent_on_start
     from sanic import Sanic
@@ -132,7 +155,7 @@ def build_app(model_path: str, settings: Settings | None = None, actions: Action
     register(channels, app, route="/webhooks/")
     app.blueprint(site_blueprint(settings))
     app.blueprint(health_blueprint(actions))
-    app.blueprint(staff_blueprint(settings))
+    _add_console(app, settings, host)
     if actions is not None:
         app.add_task(actions.watch)
     app.register_listener(partial(load_agent_on_start, model_path, endpoints, None), "before_server_start")
@@ -161,7 +184,7 @@ def ready_banner(settings: Settings, host: str) -> str:
         "",
         "  Helper is ready.",
         f"  Web chat:   http://{shown}:{settings.port}/",
-        f"  Staff:      http://{shown}:{settings.port}/staff/ (accounts: python -m bot staff add NAME --role ROLE)",
+        f"  Console:    http://{shown}:{settings.console_port}/ (staff; accounts: python -m bot staff add NAME --role ROLE)",
         f"  REST:       {'on at /webhooks/rest/webhook (REST_TOKEN)' if settings.rest_token else 'off (REST_TOKEN not set)'}",
         f"  Telegram:   {f'on ({settings.telegram.mode})' if settings.telegram else 'off (TELEGRAM_BOT_TOKEN not set)'}",
         f"  Database:   {'SQLite ' + str(database.database) if database.get_backend_name() == 'sqlite' else 'PostgreSQL'}",
@@ -175,12 +198,14 @@ def ready_banner(settings: Settings, host: str) -> str:
 
 def serve(model_path: str, host: str) -> None:
     settings = get_settings()
-    if not port_is_free(settings.port, host if host not in ("0.0.0.0", "::") else "0.0.0.0"):
-        raise SystemExit(f"PORT {settings.port} is already in use. Stop what holds it, or set PORT to a free port.")
+    bind = host if host not in ("0.0.0.0", "::") else "0.0.0.0"
+    for name, port in (("PORT", settings.port), ("CONSOLE_PORT", settings.console_port)):
+        if not port_is_free(port, bind):
+            raise SystemExit(f"{name} {port} is already in use. Stop what holds it, or set {name} to a free port.")
     actions = ActionServer(settings.action_port)
     actions.start()
     try:
-        app = build_app(model_path, settings, actions)
+        app = build_app(model_path, settings, actions, host)
         app.register_listener(lambda *_: print(ready_banner(settings, host), flush=True), "after_server_start")
         if os.environ.get("RASA_TELEMETRY_ENABLED") is None:
             os.environ["RASA_TELEMETRY_ENABLED"] = "false"

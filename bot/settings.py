@@ -76,6 +76,8 @@ class Settings:
     staff_idle_minutes: int = 30  # a staff session ends after this long without a request
     staff_shift_hours: int = 12  # and after this long in any case (a shift)
     staff_cookie_secure: bool = True  # the session cookie only over https; false for plain-http testing
+    console_port: int = 5006  # the staff pages and the console API: their own port, never on PORT
+    host: str = "0.0.0.0"
 
     @property
     def action_endpoint(self) -> str:
@@ -100,6 +102,8 @@ def get_settings() -> Settings:
         staff_idle_minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
         staff_shift_hours=int(os.environ.get("STAFF_SHIFT_HOURS", "12")),
         staff_cookie_secure=os.environ.get("STAFF_COOKIE_SECURE", "true").strip().lower() not in ("false", "0", "no"),
+        console_port=int(os.environ.get("CONSOLE_PORT", "5006")),
+        host=os.environ.get("HOST", "0.0.0.0"),
     )
 
 
@@ -140,6 +144,11 @@ def pseudonym_key() -> bytes:
     env = os.environ.get("PSEUDONYM_KEY")
     if env:
         return env.encode()
+    if not get_settings().database_url.startswith("sqlite") and not os.environ.get("PSEUDONYM_KEY_FILE"):
+        # Several servers share this database: a key each would make one server's hashes and sealed
+        # data (Telegram updates, live chats) unreadable to the others.
+        raise SystemExit("A shared database (DATABASE_URL) needs PSEUDONYM_KEY (or PSEUDONYM_KEY_FILE), the same on "
+                         "every server. Make one with: openssl rand -hex 32")
     path = Path(os.environ.get("PSEUDONYM_KEY_FILE") or get_settings().data_dir / "pseudonym.key")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

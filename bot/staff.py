@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bot.contact_log import engine, with_retry
+from bot.database import engine, with_retry
 from bot.sealing import fernet
 from bot.tables import staff_accounts, staff_audit, staff_sessions
 

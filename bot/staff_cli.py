@@ -61,7 +61,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_db(_: argparse.Namespace) -> int:
-    from bot.contact_log import engine
+    from bot.database import engine
     from bot.schema import current_revision
 
     with engine().connect() as conn:  # the engine brings the schema up to date on first use

@@ -19,6 +19,9 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 
 metadata = MetaData()
 
@@ -41,6 +44,7 @@ contacts = Table(
     Column("human_requested", Boolean, nullable=False, default=False),
     Column("quick_exit", Boolean, nullable=False, default=False),
     Column("outcome", String(24), nullable=False, default="abandoned"),
+    Column("helpful", String(8), nullable=True),  # the child's answer to "was this helpful?" after a live chat
 )
 
 contact_categories = Table(
@@ -67,8 +71,50 @@ handoff_requests = Table(
     Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, unique=True),
     Column("conversation", String(64), nullable=False, index=True),
     Column("priority", Integer, nullable=False),  # 0 urgent, 1 high, 2 normal: lower goes first
-    Column("status", String(16), nullable=False, default="waiting"),
+    Column("status", String(16), nullable=False, default="waiting"),  # bot.handoff.store.Status
     Column("requested_at", DateTime(timezone=False), nullable=False),
+    Column("counsellor", String(64), nullable=True, index=True),  # who has it (a username) while live
+    Column("taken_at", DateTime(timezone=False), nullable=True),
+    Column("ended_at", DateTime(timezone=False), nullable=True),
+    Column("flagged", Boolean, nullable=False, default=False, server_default=sa_false()),  # urgent words while live
+)
+
+# A live chat's messages, sealed (bot.sealing): the bot's transcript copied at the take, then the
+# child's and the counsellor's words. Deleted when the chat ends, on /forget and by retention.
+handoff_messages = Table(
+    "handoff_messages",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False),
+    Column("sender", String(12), nullable=False),  # child | bot | counsellor | system
+    Column("body", LargeBinary, nullable=False),
+    Column("urgent", String(16), nullable=True),  # the safety net's reading of a child's message
+    Column("at", DateTime(timezone=False), nullable=False),
+    Index("ix_handoff_messages_request", "request_id", "seq"),
+)
+
+# The counsellor's coding of a contact, beside the bot's (contacts, contact_categories), so that
+# agreement between them can be measured per category.
+counsellor_codings = Table(
+    "counsellor_codings",
+    metadata,
+    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("caller", String(16), nullable=False, default="unknown"),
+    Column("perpetrator", String(16), nullable=False, default="unknown"),
+    Column("platform", String(16), nullable=False, default="unknown"),
+    Column("time_since_event", String(16), nullable=False, default="unknown"),
+    Column("told_anyone", String(16), nullable=False, default="unknown"),
+    Column("gender", String(8), nullable=False, default="unknown"),
+    Column("outcome", String(24), nullable=False),
+    Column("coded_on", DateTime(timezone=False), nullable=False),  # the day, not the minute
+)
+
+counsellor_categories = Table(
+    "counsellor_categories",
+    metadata,
+    Column("contact_id", String(32), ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("setting", String(8), nullable=True),
 )
 
 
@@ -135,6 +181,7 @@ staff_accounts = Table(
     Column("password_hash", String(255), nullable=False),  # Argon2id, with its parameters and salt
     Column("totp_secret", LargeBinary, nullable=True),  # encrypted; NULL until a second factor is set
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("display_name", String(40), nullable=True),  # what a child sees; never a real name unless set
     Column("failed_sign_ins", Integer, nullable=False, default=0),
     Column("locked_until", DateTime(timezone=False), nullable=True),
     Column("created_at", DateTime(timezone=False), nullable=False),
@@ -163,4 +210,14 @@ staff_sessions = Table(
     Column("csrf", String(64), nullable=False),  # the token every state change must carry
     Column("created_at", DateTime(timezone=False), nullable=False),
     Column("last_seen_at", DateTime(timezone=False), nullable=False),
+)
+
+# Whether a counsellor takes chats now, and how many at once. Away until they say otherwise.
+staff_presence = Table(
+    "staff_presence",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("available", Boolean, nullable=False, default=False),
+    Column("max_chats", Integer, nullable=False, default=2),
+    Column("updated_at", DateTime(timezone=False), nullable=False),
 )

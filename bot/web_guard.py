@@ -64,8 +64,8 @@ class CappedProtocol(WebSocketProtocol):
         super().connection_lost(exc)
 
 
-def _add_headers(request: Any, resp: Any) -> Any:
-    for name, value in SECURITY_HEADERS.items():
+def _add_headers(request: Any, resp: Any, headers: dict[str, str] = SECURITY_HEADERS) -> Any:
+    for name, value in headers.items():
         resp.headers.setdefault(name, value)
     if request.path.startswith("/static/") and resp.status == 200:
         resp.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
@@ -85,11 +85,16 @@ def _gzip(request: Any, resp: Any) -> None:
     resp.headers["Content-Length"] = str(len(resp.body))
 
 
-def install(app: Sanic) -> None:
+def install(app: Sanic, csp: str = CSP) -> None:
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     app.config.REQUEST_TIMEOUT = REQUEST_TIMEOUT
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT
-    app.register_middleware(_add_headers, "response")
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": csp}
+
+    async def add_headers(request: Any, resp: Any) -> Any:
+        return _add_headers(request, resp, headers)
+
+    app.register_middleware(add_headers, "response")
 
     @app.exception(IsADirectoryError, FileNotFoundError, NotFound)
     async def not_found(_request, _exc):  # noqa: ANN001, ANN202

@@ -59,7 +59,7 @@ def _fresh_postgres() -> Iterator[str]:
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    from bot.contact_log import engine
+    from bot.database import engine
 
     engine.cache_clear()
     admin.close()

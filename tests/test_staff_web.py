@@ -77,7 +77,7 @@ def staffed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
 
 
 def signed_in(server, secrets, role: Role) -> Browser:
-    browser = Browser(server.port)
+    browser = Browser(server.console_port)
     code = pyotp.TOTP(pyotp.parse_uri(secrets[role]).secret).now() if secrets[role] else ""
     assert browser.sign_in(f"user.{role.value}", code=code) == 303
     return browser
@@ -92,7 +92,7 @@ def test_sign_in_sets_a_strict_http_only_secure_cookie_and_one_answer_for_every_
     answers = set()
     for username, password, code in (("user.counsellor", "wrong password!!", ""), ("nobody.here", PASSWORD, ""),
                                      ("user.admin", PASSWORD, ""), ("user.admin", PASSWORD, "123456")):
-        status, _, text = Browser(server.port).request(
+        status, _, text = Browser(server.console_port).request(
             "POST", "/staff/sign-in", {"username": username, "password": password, "code": code})
         answers.add((status, re.sub(r"\s+", " ", text)))
     assert len(answers) == 1 and answers.pop()[0] == 401
@@ -125,7 +125,7 @@ def test_an_idle_session_and_one_past_the_shift_end(staffed) -> None:
 def test_disabling_an_account_ends_its_sessions(staffed) -> None:
     server, url, _ = staffed
     staff.add("temp.worker", Role.COUNSELLOR, PASSWORD, url=url)
-    browser = Browser(server.port)
+    browser = Browser(server.console_port)
     assert browser.sign_in("temp.worker") == 303
     staff.disable("temp.worker", url=url)
     assert browser.request("GET", "/staff/api/session")[0] == 401
@@ -143,7 +143,7 @@ def expected_status(route, role: Role | None) -> set[int]:
 
 def test_every_route_with_every_role_and_none(staffed) -> None:
     server, _, secrets = staffed
-    browsers = {None: Browser(server.port), **{role: signed_in(server, secrets, role) for role in Role}}
+    browsers = {None: Browser(server.console_port), **{role: signed_in(server, secrets, role) for role in Role}}
     tokens = {role: browsers[role].csrf() for role in Role}
     for route in ROUTES:
         for role, browser in browsers.items():
@@ -173,9 +173,9 @@ def test_the_admin_sees_the_audit_log_and_no_secret_in_it(staffed) -> None:
 
 def test_sign_in_attempts_from_one_address_are_rate_limited(staffed) -> None:
     server, _, _ = staffed
-    statuses = [Browser(server.port, address="10.99.0.1").sign_in("nobody.here", "x" * 12) for _ in range(25)]
+    statuses = [Browser(server.console_port, address="10.99.0.1").sign_in("nobody.here", "x" * 12) for _ in range(25)]
     assert statuses[:10] == [401] * 10 and set(statuses[12:]) == {429}, statuses
-    assert Browser(server.port, address="10.99.0.2").sign_in("nobody.here", "x" * 12) == 401  # another address
+    assert Browser(server.console_port, address="10.99.0.2").sign_in("nobody.here", "x" * 12) == 401  # another address
 
 
 def test_nothing_secret_reaches_the_server_log(staffed) -> None:

@@ -60,6 +60,8 @@ from bot.channels.webchat_sessions import (
     sign_session,
     signing_key,
 )
+from bot.handoff import store as handoff_store
+from bot.handoff.relay import relay
 from bot.pseudonym import pseudonymise
 from bot.ratelimit import MessageLimits, client_address
 
@@ -70,6 +72,7 @@ MAX_MESSAGE_BYTES = 16 * 1024  # a 2,000-character message is at most ~8 KB of J
 PING_INTERVAL = 5  # seconds: with PING_TIMEOUT, a dead connection is noticed within 15 s
 PING_TIMEOUT = 10
 SEEN_IDS = 200  # message ids remembered per session, to ignore a resent message
+RESENT_LIVE = 20  # a live chat's latest counsellor messages sent again to a page that reconnects
 KEPT_REPLIES = 2  # turns per session whose replies can be sent again (the page sends one at a time)
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
@@ -83,6 +86,8 @@ class WebChatOutput(SocketIOOutput):
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         payload: dict[str, Any] = {"text": message.get("text") or ""}
+        if isinstance(message.get("id"), str):  # a live chat's message: the page drops one it already shows
+            payload["id"] = message["id"]
         buttons = message.get("buttons") or message.get("quick_replies") or []
         if buttons:
             payload["quick_replies"] = [{"title": b["title"], "payload": b["payload"]} for b in buttons]
@@ -229,12 +234,31 @@ class WebChatInput(InputChannel):
                 await on_new_message(UserMessage(QUICK_EXIT_PAYLOAD, CollectingOutputChannel(), conversation, input_channel=CHANNEL))
             except Exception as exc:  # noqa: BLE001 - the handoff must still be marked; only the type is logged
                 log.error("webchat: the quick exit turn failed (%s)", type(exc).__name__)
-            from bot import contact_log
-
             try:
-                await asyncio.to_thread(contact_log.mark_child_left, conversation)
+                for request_id in await asyncio.to_thread(handoff_store.child_left, conversation):
+                    await relay().announce(request_id)  # the counsellor's console shows it at once
             except Exception as exc:  # noqa: BLE001
                 log.error("webchat: marking a quick exit in the handoff queue failed (%s)", type(exc).__name__)
+
+        async def deliver(conversation: str, message: dict[str, Any]) -> None:
+            """A counsellor's message (or the joined / left notice) to the child's page, if it is connected here."""
+            await WebChatOutput(sio, "bot_uttered").send_response(conversation, message)
+
+        async def resend_live(sid: str, conversation: str) -> None:
+            """A page back after a lost connection or a server restart: the counsellor's recent messages
+            again (the page drops the ones it already shows, by id)."""
+            try:
+                chat = await asyncio.to_thread(handoff_store.live_chat, conversation)
+                if chat is None:
+                    return
+                said = [m for m in await asyncio.to_thread(handoff_store.messages_after, chat.id, 0) if m.sender == "counsellor"]
+                for message in said[-RESENT_LIVE:]:
+                    payload = {"text": message.text, "id": f"live:{message.seq}", "metadata": {"language": chat.language}}
+                    await sio.emit("bot_uttered", payload, room=sid)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("webchat: resending a live chat's messages failed (%s)", type(exc).__name__)
+
+        relay().register_sender(CHANNEL, deliver, local_only=True)
 
         @bp.route("/", methods=["GET"])
         async def socket_health(_: Request) -> response.HTTPResponse:
@@ -289,6 +313,8 @@ class WebChatInput(InputChannel):
                     await sio.disconnect(previous)
             confirm = {"session_id": session_id, "signature": sign_session(session_id, key), "resumed": resumed}
             await sio.emit("session_confirm", confirm, room=sid)
+            if resumed:
+                await resend_live(sid, conversation)
             return confirm
 
         @sio.on("user_uttered")
@@ -329,15 +355,17 @@ class WebChatInput(InputChannel):
                     state.seen.popitem(last=False)
                 state.running[message_id] = done
             try:
-                failed = False
+                failed = relayed = False
                 try:
-                    await on_new_message(UserMessage(
-                        text, output, conversation, input_channel=CHANNEL, metadata=inbound_metadata(raw, language) or None,
-                    ))
+                    relayed = await relay().from_child(conversation, text)  # a counsellor has the chat: not the bot
+                    if not relayed:
+                        await on_new_message(UserMessage(
+                            text, output, conversation, input_channel=CHANNEL, metadata=inbound_metadata(raw, language) or None,
+                        ))
                 except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
                     failed = True
                     log.error("webchat: a turn failed (%s); the failsafe reply was sent", type(exc).__name__)
-                if not output.sent:  # it raised, or the action server or the database failed behind Rasa
+                if not output.sent and not relayed:  # it raised, or the action server or the database failed behind Rasa
                     if not failed:
                         log.error("webchat: a turn produced no reply; the failsafe reply was sent")
                     try:

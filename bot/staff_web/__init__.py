@@ -1,5 +1,5 @@
-"""Staff pages under /staff: sign-in, sign-out, the home page, the queue (counsellor and
-supervisor) and the audit log (admin).
+"""The staff side, on its own port (CONSOLE_PORT): sign-in, sign-out, the home page, the audit
+log (admin), the counsellor console page and its JSON API under /console/api (bot.staff_web.console_api).
 
 Deny by default: the only staff routes are the rows of ROUTES, each naming the roles that may
 use it (PUBLIC for the sign-in page); `guard` enforces them in one place, with the CSRF check on
@@ -12,17 +12,17 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from sanic import Blueprint, response
 
-from bot.handoff_queue import waiting
 from bot.ratelimit import RateLimiter, client_address
 from bot.settings import Settings
 from bot.staff import Role, audit_entries, authenticate, record
-from bot.staff_web import pages
+from bot.staff_web import console_api, pages
 from bot.staff_web.sessions import COOKIE, StaffSession, end, find, start
 
 PUBLIC: frozenset[Role] = frozenset()
@@ -52,9 +52,9 @@ def _cookie_value(request: Any) -> str | None:
 def guard(route: Route, settings: Settings) -> Handler:
     """The route's handler behind the session, role and CSRF checks."""
     @wraps(route.handler)
-    async def guarded(request: Any) -> Any:
+    async def guarded(request: Any, **params: Any) -> Any:
         if not route.roles:  # PUBLIC
-            return await route.handler(request, None, settings)
+            return await route.handler(request, None, settings, **params)
         session = await asyncio.to_thread(find, _cookie_value(request), settings)
         if session is None:
             if route.page and route.method == "GET":
@@ -67,7 +67,7 @@ def guard(route: Route, settings: Settings) -> Handler:
             sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
             if not hmac.compare_digest(str(sent or "").encode(), session.csrf.encode()):
                 return response.text("This form is out of date: go back, reload the page and try again.", status=403)
-        return await route.handler(request, session, settings)
+        return await route.handler(request, session, settings, **params)
 
     return guarded
 
@@ -77,32 +77,69 @@ async def sign_in_page(request: Any, _: StaffSession | None, settings: Settings)
     return response.html(pages.sign_in())
 
 
-async def sign_in(request: Any, _: StaffSession | None, settings: Settings) -> Any:
+async def _signed_in(request: Any, username: object, password: object, code: object) -> tuple[str, Role] | str | None:
+    """(cookie value, role) for good credentials; None for bad ones (one answer, whatever was wrong);
+    "limited" when this address tried too often."""
     if not SIGN_IN_LIMIT.allow(client_address(request)):
-        return response.html(pages.sign_in("Too many attempts. Wait a minute, then try again."), status=429)
-    form = request.form or {}
-    username, password, code = (form.get(name) or "" for name in ("username", "password", "code"))
-    role = await asyncio.to_thread(authenticate, username.strip().lower()[:64], password[:1024], code.strip()[:12] or None)
-    if role is None:  # one answer, whatever was wrong
-        return response.html(pages.sign_in("That did not work. Check your username, password and code."), status=401)
-    token, _session = await asyncio.to_thread(start, username.strip().lower(), role)
-    reply = response.redirect("/staff/", status=303)
+        return "limited"
+    username, password, code = (value if isinstance(value, str) else "" for value in (username, password, code))
+    name = username.strip().lower()[:64]
+    role = await asyncio.to_thread(authenticate, name, password[:1024], code.strip()[:12] or None)
+    if role is None:
+        return None
+    token, _session = await asyncio.to_thread(start, name, role)
+    return token, role
+
+
+def _set_cookie(reply: Any, token: str, settings: Settings) -> Any:
     reply.cookies[COOKIE] = token  # Sanic 21.12's cookie API
     cookie = reply.cookies[COOKIE]
-    cookie["path"], cookie["httponly"], cookie["samesite"] = "/staff", True, "Strict"
+    cookie["path"], cookie["httponly"], cookie["samesite"] = "/", True, "Strict"  # the whole port is staff-only
     cookie["max-age"] = settings.staff_shift_hours * 3600
     if settings.staff_cookie_secure:
         cookie["secure"] = True
     return reply
 
 
+def _clear_cookie(reply: Any) -> Any:
+    del reply.cookies[COOKIE]  # sends it back empty with max-age 0
+    reply.cookies[COOKIE]["path"] = "/"
+    return reply
+
+
+async def sign_in(request: Any, _: StaffSession | None, settings: Settings) -> Any:
+    form = request.form or {}
+    result = await _signed_in(request, form.get("username"), form.get("password"), form.get("code"))
+    if result == "limited":
+        return response.html(pages.sign_in("Too many attempts. Wait a minute, then try again."), status=429)
+    if result is None:
+        return response.html(pages.sign_in("That did not work. Check your username, password and code."), status=401)
+    token, role = result
+    return _set_cookie(response.redirect("/console/" if role in COUNSELLING else "/staff/", status=303), token, settings)
+
+
+async def api_sign_in(request: Any, _: StaffSession | None, settings: Settings) -> Any:
+    body = console_api._body(request)
+    result = await _signed_in(request, body.get("username"), body.get("password"), body.get("totp"))
+    if result == "limited":
+        return response.json({"error": "Too many attempts. Wait a minute, then try again."}, status=429)
+    if result is None:
+        return response.json({"error": "That did not work. Check your username, password and code."}, status=401)
+    token, role = result
+    session = await asyncio.to_thread(find, token, settings)
+    return _set_cookie(response.json({"csrf_token": session.csrf if session else "", "role": role.value}), token, settings)
+
+
+async def api_sign_out(request: Any, session: StaffSession, settings: Settings) -> Any:
+    await asyncio.to_thread(end, _cookie_value(request) or "")
+    await asyncio.to_thread(record, session.username, "sign_out")
+    return _clear_cookie(response.json({"signed_out": True}))
+
+
 async def sign_out(request: Any, session: StaffSession, settings: Settings) -> Any:
     await asyncio.to_thread(end, _cookie_value(request) or "")
     await asyncio.to_thread(record, session.username, "sign_out")
-    reply = response.redirect("/staff/sign-in", status=303)
-    del reply.cookies[COOKIE]  # sends it back empty with max-age 0
-    reply.cookies[COOKIE]["path"] = "/staff"
-    return reply
+    return _clear_cookie(response.redirect("/staff/sign-in", status=303))
 
 
 async def home(request: Any, session: StaffSession, settings: Settings) -> Any:
@@ -119,15 +156,14 @@ async def audit_log(request: Any, session: StaffSession, settings: Settings) -> 
     return response.html(pages.audit(session, entries))
 
 
-async def queue_page(request: Any, session: StaffSession, settings: Settings) -> Any:
-    return response.html(pages.queue(session, await asyncio.to_thread(waiting)), headers={"Cache-Control": "no-store"})
+CONSOLE_PAGE = (Path(__file__).parent / "static" / "console.html")
 
 
-async def queue_api(request: Any, session: StaffSession, settings: Settings) -> Any:
-    entries = [asdict(entry) for entry in await asyncio.to_thread(waiting)]
-    return response.json({"waiting": entries}, headers={"Cache-Control": "no-store"})
+async def console_page(request: Any, session: StaffSession, settings: Settings) -> Any:
+    return response.html(CONSOLE_PAGE.read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
 
 
+api = console_api
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/sign-in", sign_in_page, PUBLIC),
     Route("POST", "/staff/sign-in", sign_in, PUBLIC),
@@ -135,8 +171,20 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/", home, EVERY_ROLE),
     Route("GET", "/staff/api/session", whoami, EVERY_ROLE, page=False),
     Route("GET", "/staff/audit", audit_log, frozenset({Role.ADMIN})),
-    Route("GET", "/staff/queue", queue_page, COUNSELLING),
-    Route("GET", "/staff/api/queue", queue_api, COUNSELLING, page=False),
+    Route("GET", "/console/", console_page, COUNSELLING),
+    Route("POST", "/console/api/session", api_sign_in, PUBLIC, page=False),
+    Route("DELETE", "/console/api/session", api_sign_out, EVERY_ROLE, page=False),
+    Route("GET", "/console/api/session", api.session_info, COUNSELLING, page=False),
+    Route("POST", "/console/api/availability", api.availability, COUNSELLING, page=False),
+    Route("GET", "/console/api/counsellors", api.counsellors, COUNSELLING, page=False),
+    Route("GET", "/console/api/options", api.wrap_up_options, COUNSELLING, page=False),
+    Route("GET", "/console/api/queue", api.queue, COUNSELLING, page=False),
+    Route("POST", "/console/api/conversations/<request_id:int>/take", api.take, COUNSELLING, page=False),
+    Route("GET", "/console/api/conversations/<request_id:int>/messages", api.messages, COUNSELLING, page=False),
+    Route("POST", "/console/api/conversations/<request_id:int>/messages", api.send, COUNSELLING, page=False),
+    Route("GET", "/console/api/conversations/<request_id:int>/helpers", api.helpers, COUNSELLING, page=False),
+    Route("POST", "/console/api/conversations/<request_id:int>/transfer", api.transfer, COUNSELLING, page=False),
+    Route("POST", "/console/api/conversations/<request_id:int>/end", api.end, COUNSELLING, page=False),
 )
 
 

@@ -38,10 +38,8 @@ def _sign_out(csrf: str) -> str:
 def home(session: Any) -> str:
     links = '<li><a href="/staff/audit">Staff audit log</a></li>' if session.role is Role.ADMIN else ""
     if session.role in (Role.COUNSELLOR, Role.SUPERVISOR):
-        links += '<li><a href="/staff/queue">Waiting children</a></li>'
+        links += '<li><a href="/console/">Counsellor console: the queue and live chats</a></li>'
     return _page("Staff", f"""<h1>Signed in as {escape(session.username)} ({escape(session.role.value)})</h1>
-<p>The counsellor console is being built: the queue of waiting children is here; taking a conversation,
-live chat and the wrap-up form are not yet. Until then, counsellors answer on the helpline's own channels.</p>
 <ul>{links}</ul>{_sign_out(session.csrf)}""")
 
 
@@ -52,33 +50,6 @@ def audit(session: Any, entries: list[dict]) -> str:
     return _page("Staff audit log", f"""<h1>Staff audit log</h1><p>The newest {len(entries)} entries.</p>
 <table><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Account</th><th>Detail</th></tr></thead>
 <tbody>{rows}</tbody></table><p><a href="/staff/">Back</a></p>{_sign_out(session.csrf)}""")
-
-
-RISK_LABELS = {0: "URGENT", 1: "high", 2: "normal"}
-
-
-def _minutes(seconds: int) -> str:
-    return f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
-
-
-def queue(session: Any, entries: list[Any]) -> str:
-    """Waiting children, most urgent first, with the bot's triage; the page reloads itself."""
-    rows = "".join(
-        f'<tr class="{"urgent" if e.priority == 0 else ""}"><td>{escape(RISK_LABELS.get(e.priority, "normal"))}</td>'
-        f"<td>{escape(_minutes(e.waiting_seconds))}</td>"
-        + "".join(f"<td>{escape(str(e.triage[name]))}</td>" for name in ("language", "country", "age_band", "channel"))
-        + "<td>" + escape(", ".join(f"{code} ({setting})" if setting else code for code, setting in sorted(e.categories.items())))
-        + "</td>" + "".join(f"<td>{escape(str(e.triage[name]))}</td>" for name in (
-            "platform", "perpetrator", "told_anyone", "time_since_event")) + "</tr>"
-        for e in entries)
-    empty = "" if entries else "<p>No one is waiting.</p>"
-    head = "".join(f"<th>{label}</th>" for label in (
-        "Risk", "Waiting", "Language", "Country", "Age", "Channel", "Categories (setting)", "Platform", "Perpetrator",
-        "Told anyone", "Since the event"))
-    page = _page("Waiting children", f"""<h1>Waiting children: {len(entries)}</h1>
-<p>Most urgent first, then the longest wait. The page refreshes every 15 seconds.</p>{empty}
-<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table><p><a href="/staff/">Back</a></p>{_sign_out(session.csrf)}""")
-    return page.replace("<title>", '<meta http-equiv="refresh" content="15"><title>', 1)
 
 
 def forbidden() -> str:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bot.contact_log import engine, with_retry
+from bot.database import engine, with_retry
 from bot.settings import Settings
 from bot.staff import Role, utc_now
 from bot.tables import staff_sessions

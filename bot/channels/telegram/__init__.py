@@ -21,6 +21,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
+from bot.handoff.relay import relay
 from bot.settings import TelegramSettings
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ class TelegramInput(InputChannel):
             bot = make_bot(self.settings.token, self.settings.api_base_url)
             self.worker = TelegramWorker(self.settings, store, bot, on_new_message)
             self.worker.start()
+            worker = self.worker
+            relay().register_sender("telegram", worker.deliver)
+            relay().on_message(lambda _request: worker.wake())  # a counsellor's message queued on another server
 
         @bp.listener("before_server_stop")
         async def stop_worker(_app: Sanic, _loop: Any) -> None:

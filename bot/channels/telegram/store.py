@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.contact_log import engine, with_retry
+from bot.database import engine, with_retry
 from bot.sealing import fernet
 from bot.tables import telegram_chats, telegram_leases, telegram_outbox, telegram_sent, telegram_updates
 
@@ -204,6 +204,12 @@ class TelegramStore:
             return Outgoing(row.id, unseal(row.payload), row.attempts, chat_id), None
 
         return self._run(work)
+
+    def queue_reply(self, conversation: str, reply: dict[str, Any]) -> None:
+        """A message outside a bot turn (a counsellor's, in a live chat) into the chat's outbox."""
+        now = time.time()
+        self._run(lambda conn: conn.execute(outbox.insert().values(
+            conversation=conversation, payload=seal(reply), attempts=0, created_at=now, next_attempt_at=now)))
 
     def reply_sent(self, reply_id: int, conversation: str, message_ids: list[int], buttons: list[str]) -> None:
         """Drop a sent reply from the outbox and remember its message ids (buttons on the last)."""

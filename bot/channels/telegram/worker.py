@@ -28,9 +28,11 @@ from bot.buttons import BUTTON_PAYLOADS
 from bot.channels.failsafe import failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.telegram.client import POLL_TIMEOUT
-from bot.channels.telegram.replies import CHANNEL, ReplyCollector, keyboard, plain
+from bot.channels.telegram.replies import CHANNEL, PAYLOAD_BUTTONS, ReplyCollector, keyboard, plain
 from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, minimise, split_message, to_html
+from bot.handoff import store as handoff_store
+from bot.handoff.relay import relay
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
 from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, TelegramSettings
@@ -253,6 +255,8 @@ class TelegramWorker:
         if incoming.kind == "command" and incoming.command == "forget":
             await self._forget(conversation, incoming, update_id)
             return [], False
+        if await self._relayed(conversation, incoming):  # a counsellor has this chat: the bot stays quiet
+            return [], True
         if incoming.kind == "callback":
             payload = await self._callback_payload(conversation, incoming)
             return (await self._turn(conversation, payload, incoming) if payload else []), True
@@ -262,6 +266,26 @@ class TelegramWorker:
                 replies += await self._answered(conversation, incoming)
             return replies, True
         return await self._answered(conversation, incoming), True
+
+    async def _relayed(self, conversation: str, incoming: Incoming) -> bool:
+        """The child's message to their counsellor, when a live chat has the conversation."""
+        if incoming.kind == "media":
+            if not await relay().from_child(conversation, MEDIA_PAYLOAD):
+                return False
+            if incoming.text:
+                await relay().from_child(conversation, inbound_text(incoming.text, allow_payloads=False))
+            return True
+        if incoming.kind == "callback":
+            return await relay().from_child(conversation, "/" + str(incoming.callback_data or "button")[:64])
+        return await relay().from_child(conversation, inbound_text(incoming.text, allow_payloads=False))
+
+    async def deliver(self, conversation: str, message: dict[str, Any]) -> None:
+        """A counsellor's message (or the joined / left notice) into the chat's outbox, sent in order."""
+        buttons = [{"id": PAYLOAD_BUTTONS[b["payload"]], "title": b["title"]}
+                   for b in message.get("buttons") or [] if b.get("payload") in PAYLOAD_BUTTONS]
+        reply = {"text": message.get("text") or "", "buttons": buttons, "language": message.get("language")}
+        await asyncio.to_thread(self.store.queue_reply, conversation, reply)
+        self.wake()
 
     async def _answered(self, conversation: str, incoming: Incoming) -> list[dict[str, Any]]:
         """The child's words as a turn; a turn that produced nothing (the action server or the
@@ -319,7 +343,7 @@ class TelegramWorker:
                 await self.bot.delete_messages(incoming.chat_id, message_ids[start:start + 100])
         await asyncio.to_thread(self.store.forget_messages, conversation)
         await self._turn(conversation, QUICK_EXIT_PAYLOAD, incoming)
-        await asyncio.to_thread(contact_log.mark_child_left, conversation)
+        await self._child_left(handoff_store.child_left, conversation)
         return [{"text": catalog().telegram[language]["exit_done"], "buttons": [], "language": language}]
 
     async def _forget(self, conversation: str, incoming: Incoming, update_id: int) -> None:
@@ -330,11 +354,17 @@ class TelegramWorker:
 
         def erase() -> None:
             retention.forget_conversation(conversation)
-            contact_log.forget_handoffs(conversation)
             contact_log.end_sessions(conversation)  # the contact record no longer links to this chat
             self.store.forget_chat(conversation, update_id)
 
+        await self._child_left(handoff_store.forget, conversation)
         await asyncio.to_thread(erase)
+
+    @staticmethod
+    async def _child_left(change: Callable[[str], list[int]], conversation: str) -> None:
+        """/exit or /forget: a waiting or live counsellor sees at once that the child left."""
+        for request_id in await asyncio.to_thread(change, conversation):
+            await relay().announce(request_id)
 
     # --- sending ---------------------------------------------------------------------------------
     async def _send(self, conversation: str, reply: Outgoing) -> None:

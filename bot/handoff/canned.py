@@ -1,0 +1,31 @@
+"""Counsellors' canned responses, per language (locales/<lang>/canned.yml), read once."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import yaml
+
+from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES
+
+
+@cache
+def canned(language: str) -> list[dict[str, str]]:
+    """[{"title", "text"}] in the child's language (the default language for any other)."""
+    lang = language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+    entries = yaml.safe_load((PROJECT_ROOT / "locales" / lang / "canned.yml").read_text(encoding="utf-8")) or {}
+    return [{"title": str(entry["title"]), "text": str(entry["text"]).strip()} for entry in entries.values()]
+
+
+def problems() -> list[str]:
+    """For `python -m bot check`: every language has the same canned responses, each with a title and text."""
+    found = []
+    keys = {}
+    for lang in SUPPORTED_LANGUAGES:
+        entries = yaml.safe_load((PROJECT_ROOT / "locales" / lang / "canned.yml").read_text(encoding="utf-8")) or {}
+        keys[lang] = set(entries)
+        found += [f"{lang}: canned '{key}' needs a title and a text" for key, entry in entries.items()
+                  if not isinstance(entry, dict) or not entry.get("title") or not entry.get("text")]
+    for lang in SUPPORTED_LANGUAGES:
+        found += [f"{lang}: canned '{key}' missing" for key in sorted(keys[DEFAULT_LANGUAGE] - keys[lang])]
+    return found

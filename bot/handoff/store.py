@@ -1,0 +1,375 @@
+"""The live handoff in the database: the queue, the atomic take, a live chat's sealed messages,
+transfer, the end with the counsellor's coding, and counsellors' availability.
+
+Every state change is one conditional UPDATE, so two counsellors (on one server or several) can
+never both take a child, and a chat that ended cannot be written into. A request is known to
+staff by its own number; the conversation hash never leaves this module except to the relay,
+which needs it to reach the child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from bot.database import engine, with_retry
+from bot.sealing import fernet
+from bot.staff import utc_now
+from bot.tables import (
+    contact_categories,
+    contacts,
+    counsellor_categories,
+    counsellor_codings,
+    handoff_messages,
+    handoff_requests,
+    staff_accounts,
+    staff_presence,
+    staff_sessions,
+)
+
+RISK = {0: "urgent", 1: "high", 2: "normal"}
+TRIAGE_FIELDS = ("channel", "language", "country", "age_band", "highest_risk", "platform", "perpetrator",
+                 "told_anyone", "time_since_event", "caller", "human_requested")
+# A counsellor counts as there while their console has been seen this recently (it polls every few seconds;
+# the session's last_seen_at is written at most once a minute).
+PRESENT_WITHIN = timedelta(minutes=3)
+_seal = fernet(b"handoff-messages")
+
+
+class Status(str, Enum):
+    WAITING = "waiting"
+    LIVE = "live"
+    CHILD_LEFT = "child_left"  # quick exit, /exit, /forget or a closed page, before the counsellor ended it
+    ENDED = "ended"
+    CANCELLED = "cancelled"  # the child left the queue
+
+
+OPEN = (Status.WAITING.value, Status.LIVE.value)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    status: str
+    risk: str
+    waiting_seconds: int
+    counsellor: str | None
+    flagged: bool
+    triage: dict[str, object]
+    categories: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chat:
+    """What the relay and the console need to know of one request."""
+
+    id: int
+    conversation: str
+    status: str
+    counsellor: str | None
+    contact_id: str
+    channel: str
+    language: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Message:
+    seq: int
+    sender: str  # child | bot | counsellor | system
+    text: str
+    at: datetime
+    urgent: str | None = None
+
+
+# --- the queue ------------------------------------------------------------------------------------
+def queue(username: str | None = None, url: str | None = None) -> tuple[list[QueueItem], list[QueueItem]]:
+    """(waiting, live): waiting by risk then the longest wait; live chats of `username`, or all (None)."""
+    now = utc_now()
+    columns = [contacts.c[name] for name in TRIAGE_FIELDS]
+    query = (
+        select(handoff_requests, contacts.c.id.label("contact"), *columns)
+        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
+        .where(handoff_requests.c.status.in_((*OPEN, Status.CHILD_LEFT.value)))
+        .order_by(handoff_requests.c.priority, handoff_requests.c.requested_at)
+    )
+    with engine(url).connect() as conn:
+        rows = [row for row in conn.execute(query).all()
+                if row.status == Status.WAITING.value or username is None or row.counsellor == username]
+        ids = [row.contact for row in rows]
+        found: dict[str, dict[str, str | None]] = {}
+        if ids:
+            for row in conn.execute(select(contact_categories).where(contact_categories.c.contact_id.in_(ids))):
+                found.setdefault(row.contact_id, {})[row.code] = row.setting
+    items = [QueueItem(
+        id=row.id, status=row.status, risk=RISK.get(row.priority, "normal"),
+        waiting_seconds=max(0, int(((row.taken_at or now) - row.requested_at).total_seconds())),
+        counsellor=row.counsellor, flagged=bool(row.flagged),
+        triage={name: getattr(row, name) for name in TRIAGE_FIELDS}, categories=found.get(row.contact, {}),
+    ) for row in rows]
+    waiting = [item for item in items if item.status == Status.WAITING.value]
+    live = [item for item in items if item.status != Status.WAITING.value and item.counsellor]
+    return waiting, live
+
+
+def chat(request_id: int, url: str | None = None) -> Chat | None:
+    query = (
+        select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
+        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
+        .where(handoff_requests.c.id == request_id)
+    )
+    with engine(url).connect() as conn:
+        row = conn.execute(query).first()
+    return _chat(row) if row else None
+
+
+def live_chat(conversation: str, url: str | None = None) -> Chat | None:
+    """The live chat a child's conversation is in, if any: one indexed lookup per message."""
+    query = (
+        select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
+        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
+        .where(handoff_requests.c.conversation == conversation, handoff_requests.c.status == Status.LIVE.value)
+    )
+    with engine(url).connect() as conn:
+        row = conn.execute(query).first()
+    return _chat(row) if row else None
+
+
+def waiting_position(conversation: str, url: str | None = None) -> int | None:
+    """1 for the next child to be taken; None when this conversation is not waiting."""
+    mine = (select(handoff_requests.c.priority, handoff_requests.c.requested_at)
+            .where(handoff_requests.c.conversation == conversation, handoff_requests.c.status == Status.WAITING.value))
+    with engine(url).connect() as conn:
+        row = conn.execute(mine).first()
+        if row is None:
+            return None
+        ahead = conn.execute(select(func.count()).select_from(handoff_requests).where(
+            handoff_requests.c.status == Status.WAITING.value,
+            or_(handoff_requests.c.priority < row.priority,
+                and_(handoff_requests.c.priority == row.priority, handoff_requests.c.requested_at < row.requested_at)),
+        )).scalar_one()
+    return ahead + 1
+
+
+def _chat(row: object) -> Chat:
+    return Chat(id=row.id, conversation=row.conversation, status=row.status, counsellor=row.counsellor,  # type: ignore[attr-defined]
+                contact_id=row.contact_id, channel=row.channel, language=row.language, country=row.country)  # type: ignore[attr-defined]
+
+
+# --- taking, transferring, ending ---------------------------------------------------------------------
+def live_chats(username: str, url: str | None = None) -> int:
+    """How many live chats this counsellor has now."""
+    with engine(url).connect() as conn:
+        return conn.execute(select(func.count()).select_from(handoff_requests).where(
+            handoff_requests.c.counsellor == username, handoff_requests.c.status == Status.LIVE.value)).scalar_one()
+
+
+def take(request_id: int, username: str, transcript: list[tuple[str, str]], url: str | None = None) -> bool:
+    """Claim a waiting request atomically; the bot's transcript (sender, text) is stored with it."""
+    now = utc_now()
+
+    def work(conn: Connection) -> bool:
+        claimed = conn.execute(
+            update(handoff_requests)
+            .where(handoff_requests.c.id == request_id, handoff_requests.c.status == Status.WAITING.value)
+            .values(status=Status.LIVE.value, counsellor=username, taken_at=now)
+        ).rowcount
+        if claimed != 1:
+            return False
+        if transcript:
+            conn.execute(insert(handoff_messages), [
+                {"request_id": request_id, "sender": sender, "body": _seal.encrypt(text.encode()), "at": now}
+                for sender, text in transcript])
+        return True
+
+    return with_retry(work, url)
+
+
+def transfer(request_id: int, from_username: str | None, to_username: str, url: str | None = None) -> bool:
+    """Hand a live chat to another counsellor; `from_username` None lets a supervisor move anyone's."""
+    condition = [handoff_requests.c.id == request_id, handoff_requests.c.status == Status.LIVE.value]
+    if from_username is not None:
+        condition.append(handoff_requests.c.counsellor == from_username)
+
+    def work(conn: Connection) -> bool:
+        active = conn.execute(select(staff_accounts.c.id).where(
+            staff_accounts.c.username == to_username, staff_accounts.c.disabled.is_(False),
+            staff_accounts.c.role.in_(("counsellor", "supervisor")))).first()
+        return active is not None and conn.execute(
+            update(handoff_requests).where(*condition).values(counsellor=to_username)).rowcount == 1
+
+    return with_retry(work, url)
+
+
+@dataclass(frozen=True)
+class Coding:
+    """The counsellor's wrap-up of a contact."""
+
+    categories: dict[str, str | None]
+    attributes: dict[str, str]
+    outcome: str
+
+
+def end(request_id: int, username: str | None, coding: Coding, url: str | None = None) -> Chat | None:
+    """End a live (or child-left) chat: store the coding beside the bot's, delete its messages.
+
+    Returns the chat as it was (for telling the child), or None when it was not this counsellor's
+    to end (`username` None: a supervisor ends anyone's)."""
+    now = utc_now()
+
+    def work(conn: Connection) -> Chat | None:
+        found = conn.execute(
+            select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
+            .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
+            .where(handoff_requests.c.id == request_id,
+                   handoff_requests.c.status.in_((Status.LIVE.value, Status.CHILD_LEFT.value)))
+        ).first()
+        if found is None or (username is not None and found.counsellor != username):
+            return None
+        ended = conn.execute(update(handoff_requests).where(
+            handoff_requests.c.id == request_id, handoff_requests.c.status == found.status,
+        ).values(status=Status.ENDED.value, ended_at=now, conversation="")).rowcount
+        if ended != 1:
+            return None
+        contact = found.contact_id
+        conn.execute(delete(counsellor_categories).where(counsellor_categories.c.contact_id == contact))
+        conn.execute(delete(counsellor_codings).where(counsellor_codings.c.contact_id == contact))
+        conn.execute(insert(counsellor_codings).values(
+            contact_id=contact, outcome=coding.outcome, coded_on=now.replace(hour=0, minute=0, second=0, microsecond=0),
+            **coding.attributes))
+        if coding.categories:
+            conn.execute(insert(counsellor_categories), [
+                {"contact_id": contact, "code": code, "setting": setting} for code, setting in coding.categories.items()])
+        conn.execute(update(contacts).where(contacts.c.id == contact).values(outcome="counselled"))
+        conn.execute(delete(handoff_messages).where(handoff_messages.c.request_id == request_id))
+        return _chat(found)
+
+    return with_retry(work, url)
+
+
+def child_left(conversation: str, url: str | None = None) -> list[int]:
+    """The child left (quick exit, /exit, /forget, closed page): a waiting request is cancelled, a
+    live one is marked so the counsellor sees it at once. Returns the requests that changed."""
+    def work(conn: Connection) -> list[int]:
+        rows = conn.execute(select(handoff_requests.c.id, handoff_requests.c.status).where(
+            handoff_requests.c.conversation == conversation, handoff_requests.c.status.in_(OPEN))).all()
+        for row in rows:
+            status = Status.CHILD_LEFT if row.status == Status.LIVE.value else Status.CANCELLED
+            conn.execute(update(handoff_requests).where(handoff_requests.c.id == row.id).values(
+                status=status.value, **({"ended_at": utc_now()} if status is Status.CANCELLED else {})))
+        return [row.id for row in rows]
+
+    return with_retry(work, url)
+
+
+def forget(conversation: str, url: str | None = None) -> list[int]:
+    """/forget: the child leaves, the conversation's messages go and nothing links a request to it."""
+    def work(conn: Connection) -> list[int]:
+        ids = list(conn.execute(select(handoff_requests.c.id).where(handoff_requests.c.conversation == conversation)).scalars())
+        if ids:
+            conn.execute(delete(handoff_messages).where(handoff_messages.c.request_id.in_(ids)))
+            conn.execute(update(handoff_requests).where(handoff_requests.c.id.in_(ids), handoff_requests.c.status == "live")
+                         .values(status=Status.CHILD_LEFT.value))
+            conn.execute(update(handoff_requests).where(handoff_requests.c.id.in_(ids), handoff_requests.c.status == "waiting")
+                         .values(status=Status.CANCELLED.value, ended_at=utc_now()))
+            conn.execute(update(handoff_requests).where(handoff_requests.c.id.in_(ids)).values(conversation=""))
+        return ids
+
+    return with_retry(work, url)
+
+
+# --- messages ---------------------------------------------------------------------------------------
+def add_message(request_id: int, sender: str, text: str, urgent: str | None = None, url: str | None = None,
+                only_if_live: bool = False) -> int | None:
+    """Store one message of a chat; its seq, or None when `only_if_live` and the chat is not live."""
+    def work(conn: Connection) -> int | None:
+        if only_if_live and conn.execute(select(handoff_requests.c.status).where(
+                handoff_requests.c.id == request_id)).scalar() != Status.LIVE.value:
+            return None
+        if urgent:
+            conn.execute(update(handoff_requests).where(handoff_requests.c.id == request_id).values(flagged=True))
+        return conn.execute(insert(handoff_messages).values(
+            request_id=request_id, sender=sender, body=_seal.encrypt(text.encode()), urgent=urgent, at=utc_now(),
+        )).inserted_primary_key[0]
+
+    return with_retry(work, url)
+
+
+def messages_after(request_id: int, after: int, limit: int = 200, url: str | None = None) -> list[Message]:
+    query = (select(handoff_messages).where(handoff_messages.c.request_id == request_id, handoff_messages.c.seq > after)
+             .order_by(handoff_messages.c.seq).limit(limit))
+    with engine(url).connect() as conn:
+        rows = conn.execute(query).all()
+    return [Message(row.seq, row.sender, _seal.decrypt(row.body).decode(), row.at, row.urgent) for row in rows]
+
+
+def purge_messages(older_than: timedelta, url: str | None = None) -> int:
+    """Retention: messages of chats that are no longer live, and of any chat idle that long."""
+    cutoff = utc_now() - older_than
+    closed = select(handoff_requests.c.id).where(handoff_requests.c.status.notin_(OPEN))
+    return with_retry(lambda conn: conn.execute(delete(handoff_messages).where(
+        or_(handoff_messages.c.request_id.in_(closed), handoff_messages.c.at < cutoff))).rowcount or 0, url)
+
+
+# --- counsellors ------------------------------------------------------------------------------------
+def set_presence(username: str, available: bool, max_chats: int | None = None, url: str | None = None) -> tuple[bool, int]:
+    def work(conn: Connection) -> tuple[bool, int]:
+        row = conn.execute(select(staff_presence).where(staff_presence.c.username == username)).first()
+        chats = max_chats if max_chats is not None else (row.max_chats if row else 2)
+        values = {"available": available, "max_chats": chats, "updated_at": utc_now()}
+        if row is None:
+            conn.execute(insert(staff_presence).values(username=username, **values))
+        else:
+            conn.execute(update(staff_presence).where(staff_presence.c.username == username).values(**values))
+        return available, chats
+
+    return with_retry(work, url)
+
+
+def presence(username: str, url: str | None = None) -> tuple[bool, int]:
+    with engine(url).connect() as conn:
+        row = conn.execute(select(staff_presence).where(staff_presence.c.username == username)).first()
+    return (bool(row.available), row.max_chats) if row else (False, 2)
+
+
+def counsellors(url: str | None = None) -> list[dict[str, object]]:
+    """Every active counsellor and supervisor, whether they are there and available now."""
+    present_since = utc_now() - PRESENT_WITHIN
+    seen = (select(staff_sessions.c.username, func.max(staff_sessions.c.last_seen_at).label("seen"))
+            .group_by(staff_sessions.c.username).subquery())
+    query = (select(staff_accounts.c.username, staff_accounts.c.display_name, staff_accounts.c.role,
+                    staff_presence.c.available, seen.c.seen)
+             .outerjoin(staff_presence, staff_presence.c.username == staff_accounts.c.username)
+             .outerjoin(seen, seen.c.username == staff_accounts.c.username)
+             .where(staff_accounts.c.disabled.is_(False), staff_accounts.c.role.in_(("counsellor", "supervisor")))
+             .order_by(staff_accounts.c.username))
+    with engine(url).connect() as conn:
+        rows = conn.execute(query).all()
+    return [{"username": row.username, "display_name": row.display_name or row.username, "role": row.role,
+             "available": bool(row.available) and row.seen is not None and row.seen >= present_since} for row in rows]
+
+
+def counsellors_free(url: str | None = None) -> int:
+    """How many counsellors are there, available and under their maximum of chats: 0 means nobody can come."""
+    present_since = utc_now() - PRESENT_WITHIN
+    live = (select(handoff_requests.c.counsellor, func.count().label("chats"))
+            .where(handoff_requests.c.status == Status.LIVE.value).group_by(handoff_requests.c.counsellor).subquery())
+    seen = (select(staff_sessions.c.username).where(staff_sessions.c.last_seen_at >= present_since).distinct().subquery())
+    query = (select(func.count()).select_from(staff_presence)
+             .join(seen, seen.c.username == staff_presence.c.username)
+             .join(staff_accounts, staff_accounts.c.username == staff_presence.c.username)
+             .outerjoin(live, live.c.counsellor == staff_presence.c.username)
+             .where(staff_presence.c.available.is_(True), staff_accounts.c.disabled.is_(False),
+                    func.coalesce(live.c.chats, 0) < staff_presence.c.max_chats))
+    with engine(url).connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def display_name(username: str, url: str | None = None) -> str | None:
+    """The name a child sees for this counsellor, if one was set (never the username: it may be a real name)."""
+    with engine(url).connect() as conn:
+        return conn.execute(select(staff_accounts.c.display_name).where(staff_accounts.c.username == username)).scalar()
