@@ -68,9 +68,9 @@ def audit(conn: Connection, actor: str, action: str, target: str | None = None, 
     conn.execute(insert(staff_audit).values(at=utc_now(), actor=actor, action=action, target=target, detail=detail))
 
 
-def record(actor: str, action: str, target: str | None = None) -> None:
+def record(actor: str, action: str, target: str | None = None, detail: str | None = None) -> None:
     """One audit entry in a transaction of its own (an action with nothing else to write)."""
-    with_retry(lambda conn: audit(conn, actor, action, target))
+    with_retry(lambda conn: audit(conn, actor, action, target, detail))
 
 
 def _seal(secret: str) -> bytes:

@@ -118,6 +118,10 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def console_port(self) -> int:
+        return int(self.env["CONSOLE_PORT"])
+
+    @property
     def exit_url(self) -> str:
         return self.env["QUICK_EXIT_URL"]
 
@@ -177,6 +181,7 @@ def make_server(tmp_path: Path, database_url: str | None = None) -> LiveServer:
         **os.environ,
         "PORT": str(port),
         "ACTION_PORT": str(free_port()),
+        "CONSOLE_PORT": str(free_port()),
         "DATA_DIR": str(data_dir),
         "PSEUDONYM_KEY": TEST_KEY,
         "REST_TOKEN": REST_TOKEN,

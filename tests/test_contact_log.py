@@ -10,13 +10,13 @@ from bot.contact_log import (
     ContactUpdate,
     contacts,
     end_sessions,
-    engine,
     handoff_requests,
     load_contact,
     record_turn,
     request_handoff,
     session_contact_id,
 )
+from bot.database import engine
 
 
 def update(contact_id: str, **fields: object) -> ContactUpdate:

@@ -12,6 +12,7 @@ from bot.contact_log import contact_categories, handoff_requests
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
 from tests.conftest import LiveServer
+from tests.support.console import off_duty, on_duty
 from tests.support.services import contact_of as session_contact
 
 pytestmark = pytest.mark.e2e
@@ -114,21 +115,23 @@ def test_onboarding_then_whole_sextortion_conversation_in_english(live_server: L
 
 
 def test_urgent_message_inside_a_flow_gets_numbers_first(live_server: LiveServer) -> None:
-    sender = new_sender()
-    live_server.send(sender, BUTTON_PAYLOADS["country_GB"])
-    replies = live_server.send(sender, "someone is blackmailing me with my pics")
-    assert texts(replies)[0] == step("sextortion", 0, country="GB")  # the help first, then who the bot is
-    replies = live_server.send(sender, "i just want to kill myself")
-    first = texts(replies)[0]
-    assert first == expected("urgent", country="GB")
-    assert "999" in first.splitlines()[0] and "0800 1111" in first.splitlines()[0]
+    with on_duty(f"sqlite:///{live_server.data_dir / 'ocsea.db'}"):  # a counsellor can come
+        sender = new_sender()
+        live_server.send(sender, BUTTON_PAYLOADS["country_GB"])
+        replies = live_server.send(sender, "someone is blackmailing me with my pics")
+        assert texts(replies)[0] == step("sextortion", 0, country="GB")  # the help first, then who the bot is
+        replies = live_server.send(sender, "i just want to kill myself")
+        first = texts(replies)[0]
+        assert first == expected("urgent", country="GB")
+        assert texts(replies)[1] == expected("counsellor_coming", country="GB")  # said only because one can come
+        assert "999" in first.splitlines()[0] and "0800 1111" in first.splitlines()[0]
 
-    record = contact_of(live_server, sender)
-    assert record["highest_risk"] == "urgent"
-    assert record["outcome"] == "emergency_referral"
-    assert {"ocsea.sextortion", "mental_health.suicidal"} <= set(record["categories"])
-    assert record["handoff"] == 0  # front of the counsellor queue
-    assert not record["human_requested"]  # queued because of the risk, not because the child asked
+        record = contact_of(live_server, sender)
+        assert record["highest_risk"] == "urgent"
+        assert record["outcome"] == "emergency_referral"
+        assert {"ocsea.sextortion", "mental_health.suicidal"} <= set(record["categories"])
+        assert record["handoff"] == 0  # front of the counsellor queue
+        assert not record["human_requested"]  # queued because of the risk, not because the child asked
 
 
 @pytest.mark.parametrize(
@@ -214,15 +217,24 @@ def test_media_is_never_fetched_and_gets_a_kind_answer(live_server: LiveServer) 
     assert texts(replies) == [expected("media_received")]
 
 
-def test_talk_to_a_person_is_recorded_and_signposted(live_server: LiveServer) -> None:
+def test_talk_to_a_person_is_recorded_and_signposted_and_queued_only_if_someone_can_come(live_server: LiveServer) -> None:
+    url = f"sqlite:///{live_server.data_dir / 'ocsea.db'}"
+    off_duty(url)
     sender = new_sender()
     live_server.send(sender, BUTTON_PAYLOADS["country_ZA"])
     replies = live_server.send(sender, "can i talk to a real human please")
-    assert texts(replies) == [expected("human_requested", country="ZA")]
+    assert texts(replies) == [expected("human_requested", country="ZA")]  # honest: nobody can join now
     assert "116" in texts(replies)[0] and "10111" in texts(replies)[0]
     record = contact_of(live_server, sender)
     assert record["human_requested"] is True or record["human_requested"] == 1
-    assert record["handoff"] == 2
+    assert record["handoff"] is None  # never queued for nobody
+
+    with on_duty(url):
+        sender = new_sender()
+        live_server.send(sender, BUTTON_PAYLOADS["country_ZA"])
+        replies = live_server.send(sender, "can i talk to a real human please")
+        assert texts(replies) == [expected("human_queued", country="ZA")]
+        assert contact_of(live_server, sender)["handoff"] == 2
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,7 @@ def test_sign_in_sets_a_strict_http_only_secure_cookie_and_one_answer_for_every_
     server, _, secrets = staffed
     browser = signed_in(server, secrets, Role.COUNSELLOR)
     header = browser.last_cookie_header
-    assert "HttpOnly" in header and "SameSite=Strict" in header and "Secure" in header and "Path=/staff" in header
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Secure" in header and "Path=/;" in header + ";"
     assert len(browser.cookie) >= 22  # 128 random bits, URL-safe base64
     answers = set()
     for username, password, code in (("user.counsellor", "wrong password!!", ""), ("nobody.here", PASSWORD, ""),
@@ -138,29 +138,43 @@ def expected_status(route, role: Role | None) -> set[int]:
         return {303} if route.page and route.method == "GET" else {401}
     if role not in route.roles:
         return {403}
-    return {200, 303}
+    # allowed: a page answers, an API call answers about what it was sent (no such conversation, no body)
+    return {200, 303} if route.page else {200, 400, 404, 409}
 
 
 def test_every_route_with_every_role_and_none(staffed) -> None:
     server, _, secrets = staffed
     browsers = {None: Browser(server.console_port), **{role: signed_in(server, secrets, role) for role in Role}}
     tokens = {role: browsers[role].csrf() for role in Role}
+    ends_the_session = {"/staff/sign-out", "/console/api/session"}
+    walked = 0
     for route in ROUTES:
+        if route.path in ends_the_session and route.method in ("POST", "DELETE") and route.roles:
+            continue  # checked on its own
+        path = route.path.replace("<request_id:int>", "999999")  # no such conversation
         for role, browser in browsers.items():
-            if route.path == "/staff/sign-out":
-                continue  # it ends the session: checked on its own above
             form = {"csrf": tokens[role]} if route.method == "POST" and role else ({} if route.method == "POST" else None)
-            status = browser.request(route.method, route.path, form)[0]
+            status = browser.request(route.method, path, form)[0]
             assert status in expected_status(route, role), (route.method, route.path, role, status)
-    signed_out = [r for r in ROUTES if r.path == "/staff/sign-out"]
-    assert signed_out and browsers[None].request("POST", "/staff/sign-out", {})[0] == 401
+            walked += 1
+    assert walked >= 18 * len(browsers)
+    assert browsers[None].request("POST", "/staff/sign-out", {})[0] == 401
+    assert browsers[None].request("DELETE", "/console/api/session")[0] == 401
     assert PUBLIC == frozenset()
+
+
+def test_nothing_of_the_console_answers_on_the_childrens_port(staffed) -> None:
+    server = staffed[0]
+    outsider = Browser(server.port)
+    for route in ROUTES:
+        path = route.path.replace("<request_id:int>", "1")
+        assert outsider.request(route.method, path, {} if route.method == "POST" else None)[0] in (404, 405), path
 
 
 def test_staff_paths_not_in_the_table_do_not_exist(staffed) -> None:
     server, _, secrets = staffed
     admin = signed_in(server, secrets, Role.ADMIN)
-    for path in ("/staff/export", "/staff/api/take", "/staff/../health", "/staff/admin"):
+    for path in ("/staff/export", "/staff/api/take", "/staff/../health", "/staff/admin", "/staff/queue", "/health"):
         assert admin.request("GET", path)[0] == 404, path
 
 
@@ -200,19 +214,18 @@ def test_the_queue_is_most_urgent_first_then_longest_wait_with_the_triage(staffe
             attributes={"platform": "instagram", "perpetrator": "stranger"}), url)
         made[country] = contact
     counsellor = signed_in(server, secrets, Role.COUNSELLOR)
-    status, _, text = counsellor.request("GET", "/staff/api/queue")
+    status, _, text = counsellor.request("GET", "/console/api/queue")
     assert status == 200
     waiting = json.loads(text)["waiting"]
-    assert [entry["triage"]["country"] for entry in waiting] == ["UG", "KE", "ZA", "TZ"]  # urgent, high (older first), normal
+    assert [entry["country"] for entry in waiting] == ["UG", "KE", "ZA", "TZ"]  # urgent, high (older first), normal
     first = waiting[0]
-    assert first["priority"] == 0 and first["categories"] == {"ocsea.sextortion": "online"}
-    assert first["triage"]["platform"] == "instagram" and first["triage"]["perpetrator"] == "stranger"
+    assert first["risk"] == "urgent" and first["categories"] == {"ocsea.sextortion": "online"}
+    assert first["platform"] == "instagram" and first["perpetrator"] == "stranger" and first["waiting_seconds"] >= 0
     assert "conversation" not in text and "queue-" not in text  # the conversation hash never leaves the server
-    status, _, page = counsellor.request("GET", "/staff/queue")
-    assert status == 200 and "Waiting children: 4" in page and 'class="urgent"' in page
-    assert page.index("UG") < page.index("KE") < page.index("ZA") < page.index("TZ")
+    status, _, page = counsellor.request("GET", "/console/")
+    assert status == 200 and 'src="/static/console.js"' in page
 
 
 def test_the_start_banner_says_where_staff_sign_in(staffed) -> None:
     server, _, _ = staffed
-    assert f"Staff:      http://localhost:{server.port}/staff/" in server.logs()
+    assert f"Console:    http://localhost:{server.console_port}/" in server.logs()

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from bot.buttons import BUTTON_PAYLOADS
 from bot.channels.telegram import store as tg
 from bot.channels.telegram.worker import conversation_of
-from bot.contact_log import contact_categories, contacts, handoff_requests
 from bot.locales import catalog
 from bot.retention import events
+from bot.tables import contact_categories, contacts, handoff_requests
 from tests.conftest import LiveServer, make_server
 from tests.fake_telegram import (
     TOKEN,
@@ -35,6 +35,7 @@ from tests.fake_telegram import (
     sticker_update,
     voice_update,
 )
+from tests.support.console import on_duty
 from tests.support.services import contact_of
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +78,8 @@ class Harness:
     def __init__(self, server: LiveServer, fake: FakeTelegram, database_url: str | None = None) -> None:
         self.server = server
         self.fake = fake
-        self.engine: Engine = create_engine(database_url or f"sqlite:///{server.data_dir / 'ocsea.db'}", future=True)
+        self.db_url = database_url or f"sqlite:///{server.data_dir / 'ocsea.db'}"
+        self.engine: Engine = create_engine(self.db_url, future=True)
 
     def post(self, body: bytes | dict, secret: str | None = SECRET) -> int:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -231,21 +233,23 @@ def test_whole_sextortion_conversation_in_english_with_inline_buttons(tgs: Harne
 
 
 def test_urgent_message_in_english_then_exit_deletes_the_bots_messages(tgs: Harness) -> None:
-    chat = new_chat()
-    tgs.say(chat, "/start", replies=2)
-    first = tgs.say(chat, "i just want to kill myself")[0]
-    assert first == expected("urgent")
-    record = tgs.contact(chat)
-    assert record["highest_risk"] == "urgent" and record["handoff"] == (0, "waiting")
-    contact_id = record["id"]  # after /exit the session's link is gone: the record is found by its id
+    with on_duty(tgs.db_url):  # a counsellor can come, so the child is queued
+        chat = new_chat()
+        tgs.say(chat, "/start", replies=2)
+        first, coming = tgs.say(chat, "i just want to kill myself", replies=2)
+        assert coming == expected("counsellor_coming")
+        assert first == expected("urgent")
+        record = tgs.contact(chat)
+        assert record["highest_risk"] == "urgent" and record["handoff"] == (0, "waiting")
+        contact_id = record["id"]  # after /exit the session's link is gone: the record is found by its id
 
-    bot_messages = [c.result["message_id"] for c in tgs.fake.calls_to("sendMessage", chat)]
-    assert tgs.say(chat, "/exit") == [telegram_text("exit_done", "en")]
-    deleted = [m for c in tgs.fake.calls_to("deleteMessages", chat) for m in c.params["message_ids"]]
-    assert sorted(deleted) == sorted(bot_messages)
-    record = tgs.contact(chat, contact_id)
-    assert record["quick_exit"] is True or record["quick_exit"] == 1
-    assert record["handoff"] == (0, "child_left")  # a counsellor sees the child left
+        bot_messages = [c.result["message_id"] for c in tgs.fake.calls_to("sendMessage", chat)]
+        assert tgs.say(chat, "/exit") == [telegram_text("exit_done", "en")]
+        deleted = [m for c in tgs.fake.calls_to("deleteMessages", chat) for m in c.params["message_ids"]]
+        assert sorted(deleted) == sorted(bot_messages)
+        record = tgs.contact(chat, contact_id)
+        assert record["quick_exit"] is True or record["quick_exit"] == 1
+        assert record["handoff"] == (0, "cancelled")  # out of the queue: a counsellor sees the child left
 
 
 def test_urgent_message_in_kiswahili_gets_numbers_first(tgs: Harness) -> None:
@@ -275,27 +279,28 @@ def test_kiswahili_sextortion_conversation_with_buttons_and_exit(tgs: Harness) -
 
 
 def test_forget_erases_what_the_service_holds_about_the_chat(tgs: Harness) -> None:
-    chat = new_chat()
-    conversation = conversation_of(chat)
-    tgs.say(chat, "/start", replies=2)
-    tgs.say(chat, "i want to talk to a real person", replies=1)
-    assert tgs.count(handoff_requests, conversation=conversation) == 1
-    assert tgs.count(tg.chats, conversation=conversation) == 1
-    assert tgs.count(events, sender_id=conversation) > 0
-    contact_id = tgs.contact(chat)["id"]
+    with on_duty(tgs.db_url):
+        chat = new_chat()
+        conversation = conversation_of(chat)
+        tgs.say(chat, "/start", replies=2)
+        tgs.say(chat, "i want to talk to a real person", replies=1)
+        assert tgs.count(handoff_requests, conversation=conversation) == 1
+        assert tgs.count(tg.chats, conversation=conversation) == 1
+        assert tgs.count(events, sender_id=conversation) > 0
+        contact_id = tgs.contact(chat)["id"]
 
-    assert tgs.say(chat, "/forget") == [telegram_text("forget_done", "en")]
-    time.sleep(0.5)
-    assert tgs.count(tg.chats, conversation=conversation) == 0
-    assert tgs.count(tg.sent, conversation=conversation) == 0
-    assert tgs.count(tg.outbox, conversation=conversation) == 0
-    assert tgs.count(tg.updates, conversation=conversation) == 0
-    assert tgs.count(events, sender_id=conversation) == 0
-    assert tgs.count(handoff_requests, conversation=conversation) == 0
-    assert tgs.count(contacts, id=contact_id) == 1  # the anonymous record stays
+        assert tgs.say(chat, "/forget") == [telegram_text("forget_done", "en")]
+        time.sleep(0.5)
+        assert tgs.count(tg.chats, conversation=conversation) == 0
+        assert tgs.count(tg.sent, conversation=conversation) == 0
+        assert tgs.count(tg.outbox, conversation=conversation) == 0
+        assert tgs.count(tg.updates, conversation=conversation) == 0
+        assert tgs.count(events, sender_id=conversation) == 0
+        assert tgs.count(handoff_requests, conversation=conversation) == 0
+        assert tgs.count(contacts, id=contact_id) == 1  # the anonymous record stays
 
-    # the child can start again
-    assert tgs.say(chat, "/start", replies=2) == [expected("welcome"), expected("ask_age")]
+        # the child can start again
+        assert tgs.say(chat, "/start", replies=2) == [expected("welcome"), expected("ask_age")]
 
 
 # --- what else arrives on Telegram -----------------------------------------------------------------
@@ -387,3 +392,40 @@ def test_without_a_token_the_service_runs_and_says_so_once(live_server: LiveServ
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 404  # no Telegram route at all
+
+
+def test_a_counsellor_takes_a_telegram_chat_and_they_talk_both_ways_until_the_child_exits(tgs: Harness) -> None:
+    from tests.support.console import Console, add_counsellor
+
+    add_counsellor(tgs.db_url, "tg.counsellor", display_name="Wanjiru")
+    console = Console(tgs.server.console_port)
+    assert console.sign_in("tg.counsellor") == 200
+    console.available()
+    chat = new_chat()
+    tgs.say(chat, "/start", replies=2)
+    assert tgs.say(chat, "i want to talk to a real person") == [expected("human_queued")]
+    request = console.queue()["waiting"][0]
+    assert request["channel"] == "telegram"
+    before = len(tgs.fake.calls_to("sendMessage", chat))
+    assert console.take(request["id"]) == 200
+    tgs.fake.wait_for_messages(chat, before + 1, 30)
+    joined = catalog().message("live_joined_named", "en", values={"counsellor": "Wanjiru"}).text
+    assert tgs.fake.texts_to(chat)[before] == joined
+    seen = console.messages(request["id"])["messages"]
+    assert ("child", "i want to talk to a real person") in [(m["from"], m["text"]) for m in seen]
+
+    sent = len(tgs.fake.calls_to("sendMessage", chat))
+    assert tgs.post(message_update(chat, "he says he will post my pics tonight")) == 200
+    got = console.wait_for(request["id"], lambda m: m["from"] == "child" and "post my pics" in m["text"], seen[-1]["seq"])
+    assert any(m["text"] == "he says he will post my pics tonight" for m in got)
+    time.sleep(1.5)
+    assert len(tgs.fake.calls_to("sendMessage", chat)) == sent  # the bot stayed quiet
+
+    console.send(request["id"], "That sounds frightening. You did the right thing telling us.")
+    tgs.fake.wait_for_messages(chat, sent + 1, 30)
+    assert tgs.fake.texts_to(chat)[sent] == "That sounds frightening. You did the right thing telling us."
+
+    assert tgs.say(chat, "/exit") == [telegram_text("exit_done", "en")]
+    assert console.messages(request["id"])["status"] == "child_left"
+    assert console.end(request["id"], {"ocsea.sextortion": "online"}, "counselled")[0] == 200
+    assert "post my pics" not in tgs.server.logs()

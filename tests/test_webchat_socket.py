@@ -24,8 +24,9 @@ import websockets
 from sqlalchemy import create_engine, select, text
 
 from bot.channels.webchat import sign_session
-from bot.contact_log import handoff_requests
+from bot.tables import handoff_requests
 from tests.conftest import LiveServer
+from tests.support.console import on_duty
 from tests.support.webchat import Child, raw_ack, raw_event, raw_socket, run
 
 pytestmark = [pytest.mark.e2e]
@@ -184,7 +185,7 @@ def test_events_without_data_or_with_garbage_get_a_clean_answer(live_server: Liv
     run(scenario())
 
 
-def test_quick_exit_marks_a_queued_handoff_child_left(live_server: LiveServer) -> None:
+def test_quick_exit_takes_a_waiting_child_out_of_the_queue(live_server: LiveServer) -> None:
     db = live_server.data_dir / "ocsea.db"
 
     async def queued_child() -> Child:
@@ -199,7 +200,7 @@ def test_quick_exit_marks_a_queued_handoff_child_left(live_server: LiveServer) -
         child = await queued_child()
         try:
             assert await child.sio.call("quick_exit", timeout=30) == {"ok": True}
-            assert handoff_status(db, child.conversation, "child_left") == "child_left"
+            assert handoff_status(db, child.conversation, "cancelled") == "cancelled"
             assert (await child.say("hello"))["error"] == "no_session"
             # the ended session is never resumed, even with its signature
             ended = dict(child.session)
@@ -216,11 +217,12 @@ def test_quick_exit_marks_a_queued_handoff_child_left(live_server: LiveServer) -
         assert post_exit(live_server.url, b"\xff not json") == 400
         body = json.dumps({"session_id": child.session_id, "signature": child.session["signature"]}).encode()
         assert post_exit(live_server.url, body, origin="https://evil.example") == 403
-        assert handoff_status(db, child.conversation, "child_left", timeout=1) == "waiting"
+        assert handoff_status(db, child.conversation, "cancelled", timeout=1) == "waiting"
         assert post_exit(live_server.url, body, origin=live_server.url) == 202
-        assert handoff_status(db, child.conversation, "child_left") == "child_left"
+        assert handoff_status(db, child.conversation, "cancelled") == "cancelled"
 
-    run(scenario())
+    with on_duty(f"sqlite:///{db}"):  # someone can come, so the child is queued
+        run(scenario())
 
 
 def test_a_socket_from_another_site_is_refused(live_server: LiveServer) -> None:

@@ -34,11 +34,15 @@ def _error(message: str, status: int) -> Any:
     return _json({"error": message}, status)
 
 
-def _body(request: Any) -> dict[str, Any]:
+def _parsed(request: Any) -> Any:
     try:
-        body = request.json
+        return request.json
     except Exception:  # noqa: BLE001 - Sanic raises on malformed JSON
-        return {}
+        return None
+
+
+def _body(request: Any) -> dict[str, Any]:
+    body = _parsed(request)
     return body if isinstance(body, dict) else {}
 
 
@@ -81,6 +85,8 @@ async def counsellors(request: Any, session: StaffSession, settings: Settings) -
 def _item(item: store.QueueItem, username: str) -> dict[str, Any]:
     fields = asdict(item)
     triage = fields.pop("triage")
+    if item.flagged:  # the child wrote urgent words during the live chat: the page alerts on "urgent"
+        fields["risk"] = "urgent"
     return {**fields, **triage, "mine": item.counsellor == username}
 
 
@@ -175,7 +181,7 @@ async def transfer(request: Any, session: StaffSession, settings: Settings, requ
 
 
 async def end(request: Any, session: StaffSession, settings: Settings, request_id: int) -> Any:
-    coding = parse_coding(_body(request))
+    coding = parse_coding(_parsed(request))
     if isinstance(coding, str):
         return _error(coding, 400)
     owner = None if _oversees(session) else session.username

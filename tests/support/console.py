@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bot import staff
@@ -104,3 +106,30 @@ def add_counsellor(url: str, username: str, role: Role = Role.COUNSELLOR, displa
         with_retry(lambda conn: conn.execute(
             update(staff_accounts).where(staff_accounts.c.username == username).values(display_name=display_name)), url)
     return secret
+
+
+@contextmanager
+def on_duty(url: str, username: str = "on.duty") -> Iterator[None]:
+    """A counsellor signed in and available now (straight in the database), so that the bot queues
+    children who ask for a person or are at urgent risk (it never queues a child for nobody)."""
+    from bot.handoff.store import set_presence
+    from bot.staff_web.sessions import start
+
+    if username not in {account.username for account in staff.list_accounts(url)}:
+        staff.add(username, Role.COUNSELLOR, PASSWORD, url=url)
+    set_presence(username, True, 10, url=url)
+    start(username, Role.COUNSELLOR, url=url)  # seen just now
+    try:
+        yield
+    finally:  # other tests on the same server expect nobody on duty
+        off_duty(url)
+
+
+def off_duty(url: str) -> None:
+    """Every counsellor away: the bot must not queue anyone."""
+    from sqlalchemy import update
+
+    from bot.database import with_retry
+    from bot.tables import staff_presence
+
+    with_retry(lambda conn: conn.execute(update(staff_presence).values(available=False)), url)

@@ -8,10 +8,10 @@ const ATTRIBUTES = ['caller', 'perpetrator', 'platform', 'time_since_event', 'to
 const FROM_LABEL = { child: 'Child', bot: 'Bot', counsellor: 'Counsellor', system: 'System' };
 const URGENT_LABEL = { urgent_risk: 'URGENT: possible risk to life', danger_now: 'URGENT: in danger now' };
 const RISK_LABEL = { urgent: 'URGENT', high: 'High risk', normal: 'Normal' };
-const STATUS_LABEL = { waiting: 'Waiting', live: 'Live', child_left: 'Child left', ended: 'Ended' };
+const STAGES = ['waiting', 'live', 'child_left', 'ended']; // statuses only move forward, so when the queue and
+const laterStatus = (a, b) => STAGES[Math.max(STAGES.indexOf(a), STAGES.indexOf(b))]; // the long poll differ, keep the later
 const state = { me: null, options: null, chats: new Map(), currentId: null, items: new Map(), live: [],
   seenUrgent: new Set(), polledAt: Date.now(), audio: null, queueTimer: null, queueGen: 0, queueFailing: false };
-
 // ---- small helpers ----
 function el(tag, { dataset = {}, ...props } = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -27,23 +27,21 @@ const mmss = (sec) => { const s = Math.max(0, Math.floor(Number(sec) || 0)); ret
 const hhmm = (iso) => { const d = new Date(iso); return isNaN(d) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}`; };
 const categoriesText = (cats) => Object.entries(cats || {}).map(([c, s]) => (s ? `${c} (${s})` : c)).join(', ') || '—';
 const currentChat = () => state.chats.get(state.currentId) || null;
-// Every handler runs through this, so an unexpected error is shown in #status rather than thrown.
-const safe = (fn) => (...args) => Promise.resolve().then(() => fn(...args))
-  .catch((err) => showStatus(`Something went wrong: ${(err && err.message) || err}`, true));
+const fail = (err) => showStatus(`Something went wrong: ${(err && err.message) || err}`, true);
+// Every handler runs through this: synchronously (so preventDefault still works), errors shown, never thrown.
+const safe = (fn) => (...args) => { try { return Promise.resolve(fn(...args)).catch(fail); } catch (err) { return fail(err); } };
 function showStatus(text, isError = false) {
-  $('#status').textContent = text;
-  $('#status').classList.toggle('error', isError);
+  Object.assign($('#status'), { textContent: text, className: isError ? 'status error' : 'status' });
   clearTimeout(showStatus.timer); // notes fade after a while; errors stay until replaced
   if (!isError) showStatus.timer = setTimeout(() => { $('#status').textContent = ''; }, 8000);
 }
 // All API calls go through here and never throw. 401 = signed out (go to sign-in); 403 is explained here.
 async function api(method, path, body) {
   const write = method !== 'GET', csrf = state.me ? state.me.csrf_token : '';
-  const headers = write ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } : {};
+  const init = { method, credentials: 'same-origin', body: write ? JSON.stringify(body || {}) : undefined,
+    headers: write ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } : {} };
   let res, data = {};
-  try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: write ? JSON.stringify(body || {}) : undefined });
-  } catch (err) { return { ok: false, status: 0, data }; }
+  try { res = await fetch(path, init); } catch (err) { return { ok: false, status: 0, data }; }
   try { data = (await res.json()) || {}; } catch (err) { /* empty or non-JSON body */ }
   if (res.status === 401) window.location.assign('/staff/sign-in');
   else if (res.status === 403) showStatus('This is not allowed for your role.', true);
@@ -54,7 +52,6 @@ function reportFailure(res, what) {
   if (res.status === 401 || res.status === 403) return;
   showStatus(res.status ? res.data.error || `${what} (error ${res.status}).` : `${what}: no connection; please retry.`, true);
 }
-
 // ---- urgent alert: banner + beep ----
 // Browsers allow audio only after a user gesture, so the AudioContext is created/resumed on clicks and keys.
 function unlockAudio() {
@@ -66,20 +63,16 @@ function raiseAlert(text) {
   $('#alert-text').textContent = text;
   $('#alert').hidden = false;
   const ctx = state.audio;
-  if (!ctx || ctx.state !== 'running') return;
+  if (!ctx || ctx.state !== 'running') return; // not unlocked yet: the banner alone must do
   try { // two 0.3 s beeps at 880 Hz
     for (const t of [ctx.currentTime, ctx.currentTime + 0.45]) {
-      const osc = ctx.createOscillator(), gain = ctx.createGain();
-      osc.frequency.value = 880;
-      gain.gain.setValueAtTime(0.3, t);
+      const osc = new OscillatorNode(ctx, { frequency: 880 }), gain = new GainNode(ctx, { gain: 0.3 });
       gain.gain.setTargetAtTime(0, t + 0.27, 0.01); // fade out, so the tone ends without a click
       osc.connect(gain).connect(ctx.destination);
-      osc.start(t);
-      osc.stop(t + 0.32);
+      osc.start(t); osc.stop(t + 0.32);
     }
   } catch (err) { /* the banner is the main signal */ }
 }
-
 // ---- availability ----
 // Sends a change (when given), then shows what the server settled on.
 async function setAvailability(available, maxChats) {
@@ -88,28 +81,25 @@ async function setAvailability(available, maxChats) {
     if (!res.ok) reportFailure(res, 'Could not change your availability');
     else Object.assign(state.me, { available: Boolean(res.data.available), max_chats: res.data.max_chats || state.me.max_chats });
   }
-  $('#availability').textContent = state.me.available ? 'Set me away' : "I'm available";
-  $('#availability').classList.toggle('is-available', Boolean(state.me.available));
+  Object.assign($('#availability'), { textContent: state.me.available ? 'Set me away' : "I'm available",
+    className: state.me.available ? 'is-available' : '' });
   $('#availability-state').textContent = state.me.available ? 'You are available for new chats.' : 'You are away.';
   $('#max-chats').value = state.me.max_chats || 1;
 }
-
 // ---- queue and live list ----
-// Rebuilds a list only when its content changed (the wait ticks on its own), then puts keyboard focus
-// back on the same item's button, so the 3 s refresh never steals focus.
+// Rebuilds a list only when its content changed (the wait ticks on its own); keeps focus on the same item.
 function renderList(container, items, build, extra = '') {
   const signature = JSON.stringify(items.map(({ waiting_seconds: _, ...rest }) => rest)) + extra;
   if (container.dataset.signature === signature) return;
   container.dataset.signature = signature;
   const focused = container.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   container.replaceChildren(...items.map(build));
-  const again = focused && [...container.querySelectorAll('button')].find((b) => b.dataset.id === focused);
-  if (again) again.focus();
+  if (focused) container.querySelector(`button[data-id="${CSS.escape(focused)}"]`)?.focus();
 }
 function buildQueueItem(item) {
   const risk = RISK_LABEL[item.risk] ? item.risk : 'normal';
-  const take = el('button', { type: 'button', className: 'take', textContent: 'Take', dataset: { id: item.id } });
-  take.setAttribute('aria-label', `Take conversation ${item.id}`);
+  const take = el('button', { type: 'button', className: 'take', textContent: 'Take', dataset: { id: item.id },
+    ariaLabel: `Take conversation ${item.id}` });
   take.addEventListener('click', safe(() => takeConversation(item.id, take)));
   const fields = [['Language', item.language], ['Channel', item.channel], ['Country', item.country],
     ['Age band', item.age_band], ['Categories', categoriesText(item.categories)], ['Platform', item.platform],
@@ -119,8 +109,7 @@ function buildQueueItem(item) {
     el('span', { className: 'waited' }), take), el('dl', { className: 'q-fields' }, ...fields.map(([name, value]) =>
     el('div', {}, el('dt', { textContent: name }), el('dd', { textContent: show(value) })))));
 }
-// The wait ticks locally between polls, counted on from the last poll's figure.
-function tickWaited() {
+function tickWaited() { // between polls the wait ticks on locally from the last poll's figure
   const elapsed = (Date.now() - state.polledAt) / 1000;
   for (const li of document.querySelectorAll('.queue-item')) {
     const item = state.items.get(Number(li.dataset.id));
@@ -129,17 +118,15 @@ function tickWaited() {
 }
 function buildLiveItem(item) {
   const status = state.chats.has(item.id) ? state.chats.get(item.id).status : item.status;
-  const urgent = item.risk === 'urgent' ? 'URGENT · ' : '', left = status === 'child_left' ? ' · CHILD LEFT' : '';
-  const text = [`Chat #${item.id}`, item.language, item.channel, item.country].map(show).join(' · ');
+  const bits = [item.risk === 'urgent' && 'URGENT', `Chat #${item.id}`, item.language, item.channel, item.country,
+    !item.mine && `with ${show(item.counsellor)}`, status === 'child_left' && 'CHILD LEFT'].filter(Boolean);
   const button = el('button', { type: 'button', className: `live-item ${item.risk} ${status}`, dataset: { id: item.id },
-    textContent: urgent + text + (item.mine ? '' : ` · with ${show(item.counsellor)}`) + left });
-  if (item.id === state.currentId) button.setAttribute('aria-current', 'true');
+    ariaCurrent: item.id === state.currentId ? 'true' : null, textContent: bits.join(' · ') });
   button.addEventListener('click', safe(() => openChat(item.id)));
   return el('li', {}, button);
 }
 function renderLive() {
-  const statuses = state.live.map((item) => (state.chats.get(item.id) || {}).status);
-  renderList($('#live-list'), state.live, buildLiveItem, JSON.stringify([state.currentId, statuses]));
+  renderList($('#live-list'), state.live, buildLiveItem, `current:${state.currentId}`);
   $('#live-empty').hidden = state.live.length > 0;
 }
 function applyQueue(data) {
@@ -156,8 +143,12 @@ function applyQueue(data) {
   const fresh = [...waiting, ...state.live.filter((i) => i.mine && i.id !== state.currentId)]
     .filter((item) => item.risk === 'urgent' && !state.seenUrgent.has(item.id));
   fresh.forEach((item) => state.seenUrgent.add(item.id));
-  if (fresh.length) raiseAlert(`URGENT: a child at urgent risk (${fresh.map((i) => `chat #${i.id}, ${i.status}`).join('; ')}).`);
-  for (const item of state.live) if (state.chats.has(item.id)) state.chats.get(item.id).item = item;
+  if (fresh.length) raiseAlert(`URGENT: a child at urgent risk (${fresh.map((i) => `chat #${i.id}`).join(', ')}).`);
+  for (const item of state.live) { // the queue may be first to learn that a child left
+    const chat = state.chats.get(item.id);
+    if (chat) Object.assign(chat, { item, status: laterStatus(item.status, chat.status) });
+  }
+  if (currentChat()) renderChatState(currentChat());
   renderLive();
 }
 async function pollQueue() {
@@ -166,10 +157,10 @@ async function pollQueue() {
   const res = await api('GET', '/console/api/queue');
   if (gen !== state.queueGen || res.status === 401 || res.status === 403) return; // superseded, signed out, or no queue
   state.queueTimer = setTimeout(safe(pollQueue), QUEUE_EVERY_MS); // first, so a display error cannot stop polling
-  if (res.ok && state.queueFailing) showStatus('Queue connection restored.');
-  else if (!res.ok && !state.queueFailing) showStatus('Cannot refresh the queue; retrying…', true); // once, not every 3 s
+  // Speak up only when the connection changes (lost / back), not every 3 s.
+  if (res.ok === state.queueFailing) showStatus(res.ok ? 'Queue back.' : 'Cannot refresh the queue; retrying…', !res.ok);
   state.queueFailing = !res.ok;
-  if (res.ok) applyQueue(res.data);
+  if (res.ok) safe(applyQueue)(res.data); // a display error is reported, never left unhandled
 }
 async function takeConversation(id, button) {
   button.disabled = true;
@@ -180,16 +171,8 @@ async function takeConversation(id, button) {
   else { showStatus(`You took chat #${id}.`); await openChat(id); $('#compose').focus(); }
   pollQueue();
 }
-
 // ---- chats: per-chat state lives in state.chats, so switching chats keeps each one's messages ----
-function ensureChat(id) {
-  if (!state.chats.has(id)) state.chats.set(id, { id, messages: [], lastSeq: 0, status: 'live', draft: '' });
-  const chat = state.chats.get(id);
-  chat.item = state.items.get(id) || chat.item || {};
-  return chat;
-}
-// Long-polls the open chat. When the counsellor switches away the loop stops (messages stay in the
-// chat's state) and resumes from the last seq on return, so only one long poll is open at a time.
+// Long-polls the open chat only (one long poll at a time); on switching back it resumes from the last seq.
 async function chatLoop(chat) {
   if (chat.running) return;
   chat.running = true;
@@ -215,8 +198,7 @@ function receive(chat, data) {
     if (m.urgent) raiseAlert(`${URGENT_LABEL[m.urgent] || 'URGENT'} (chat #${chat.id}).`);
   }
   if (fresh.length && isOpen) log.scrollTop = log.scrollHeight;
-  if (data.status === 'child_left' && chat.status !== 'child_left') showStatus(`Chat #${chat.id}: the child has left.`);
-  chat.status = data.status || chat.status;
+  chat.status = laterStatus(data.status, chat.status);
   if (isOpen) renderChatState(chat);
   renderLive();
   return fresh.length;
@@ -224,26 +206,24 @@ function receive(chat, data) {
 function renderMessage(m, chat) {
   const from = FROM_LABEL[m.from] ? m.from : 'system';
   const who = from === 'counsellor' && chat.counsellor === state.me.username ? 'You' : FROM_LABEL[from];
-  const node = el('div', { className: `msg from-${from}${m.urgent ? ' urgent' : ''}` });
-  if (m.urgent) node.append(el('p', { className: 'urgent-label', textContent: URGENT_LABEL[m.urgent] || 'URGENT' }));
-  node.append(el('p', { className: 'meta' }, el('span', { className: 'who', textContent: who }), ' ',
-    el('time', { textContent: hhmm(m.at), dateTime: String(m.at || '') })),
-  el('p', { className: 'text', textContent: String(m.text ?? '') }));
-  return node;
+  const label = m.urgent ? [el('p', { className: 'urgent-label', textContent: URGENT_LABEL[m.urgent] || 'URGENT' })] : [];
+  return el('div', { className: `msg from-${from}${m.urgent ? ' urgent' : ''}` }, ...label,
+    el('p', { className: 'meta' }, el('span', { className: 'who', textContent: who }), ' ',
+      el('time', { textContent: hhmm(m.at), dateTime: String(m.at || '') })),
+    el('p', { className: 'text', textContent: String(m.text ?? '') }));
 }
 function renderChatState(chat) {
   const live = chat.status === 'live';
-  $('#chat-status').textContent = STATUS_LABEL[chat.status] || show(chat.status);
   $('#child-left').hidden = chat.status !== 'child_left';
   $('#chat-ended').hidden = chat.status !== 'ended';
-  for (const id of ['#compose', '#canned', '#insert-numbers', '#transfer-to', '#transfer']) $(id).disabled = !live;
-  $('#send').disabled = !live || Boolean(chat.sending);
+  for (const id of ['#compose', '#send', '#canned', '#insert-numbers', '#transfer-to', '#transfer']) $(id).disabled = !live;
   $('#end-chat').disabled = chat.status === 'ended';
   updateCount();
 }
 async function openChat(id) {
   if (currentChat() && state.currentId !== id) currentChat().draft = $('#compose').value;
-  const chat = ensureChat(id), item = chat.item;
+  if (!state.chats.has(id)) state.chats.set(id, { id, messages: [], lastSeq: 0, status: 'live', draft: '' });
+  const chat = state.chats.get(id), item = (chat.item = state.items.get(id) || chat.item || {});
   state.currentId = id;
   closeWrapUp();
   $('#chat-pane').hidden = false;
@@ -258,20 +238,17 @@ async function openChat(id) {
   chatLoop(chat);
   await Promise.all([loadHelpers(chat), loadCounsellors()]);
 }
-// Hides the pane; forget=true also drops the chat's state (it was ended or handed over).
 function closePane(forget) {
-  if (forget) state.chats.delete(state.currentId);
+  if (forget) state.chats.delete(state.currentId); // it was ended or handed over: drop its state too
   state.currentId = null;
   closeWrapUp();
   $('#chat-pane').hidden = true;
   renderLive();
   $('#queue-heading').focus(); // focus was inside the pane that just disappeared
 }
-
 // ---- compose, helpers, transfer ----
 const updateCount = () => { $('#compose-count').textContent = `${$('#compose').value.length} / ${MAX_TEXT}`; };
-// Inserts at the cursor; nothing is sent until the counsellor presses Send.
-function insertText(text) {
+function insertText(text) { // at the cursor; nothing is sent until the counsellor presses Send
   const box = $('#compose'), start = box.selectionStart ?? box.value.length;
   if (box.disabled || !text) return;
   box.setRangeText(String(text), start, box.selectionEnd ?? start, 'end');
@@ -290,21 +267,17 @@ async function sendMessage() {
   else if (chat.id !== state.currentId) chat.draft = ''; // the message itself arrives through the long poll
   else if (box.value.trim() === text) { box.value = ''; updateCount(); }
 }
-// Canned responses and the country's numbers are fetched once per chat, then kept with it.
-async function loadHelpers(chat) {
-  const option = (value, textContent) => el('option', { value, textContent });
+async function loadHelpers(chat) { // canned texts and the country's numbers: fetched once per chat
   if (!chat.helpers) {
-    $('#canned').replaceChildren(option('', 'Loading…'));
     const res = await api('GET', `/console/api/conversations/${chat.id}/helpers`);
     if (!res.ok) { reportFailure(res, 'Could not load canned responses'); return; }
     chat.helpers = { canned: list(res.data.canned), signposting: res.data.signposting || '' };
   }
   if (chat.id !== state.currentId) return;
-  $('#canned').replaceChildren(option('', 'Choose a canned response…'), ...chat.helpers.canned.map((c, i) => option(i, show(c.title))));
+  fillSelect($('#canned'), chat.helpers.canned.map((c, i) => ({ value: i, label: c.title })), 'Choose a canned response…');
 }
 function insertCanned() {
-  const chat = currentChat(), value = $('#canned').value;
-  const choice = value !== '' && chat && chat.helpers && chat.helpers.canned[Number(value)];
+  const chat = currentChat(), choice = chat && chat.helpers && chat.helpers.canned[$('#canned').value];
   if (choice) insertText(choice.text);
   $('#canned').value = ''; // back to the prompt, ready for the next pick
 }
@@ -318,9 +291,8 @@ async function loadCounsellors() {
   const res = await api('GET', '/console/api/counsellors');
   if (!res.ok) { reportFailure(res, 'Could not load the list of colleagues'); return; }
   const others = list(res.data.counsellors).filter((c) => c.username !== state.me.username);
-  fillSelect($('#transfer-to'), others.map((c) => ({ value: c.username,
-    label: `${c.display_name || c.username} (${show(c.role)}, ${c.available ? 'available' : 'away'})` })),
-  others.length ? 'Choose a colleague…' : 'No colleagues found');
+  const label = (c) => `${c.display_name || c.username} (${show(c.role)}, ${c.available ? 'available' : 'away'})`;
+  fillSelect($('#transfer-to'), others.map((c) => ({ value: c.username, label: label(c) })), 'Choose a colleague…');
 }
 async function transferChat() {
   const chat = currentChat(), to = $('#transfer-to').value;
@@ -331,7 +303,6 @@ async function transferChat() {
   closePane(true);
   pollQueue();
 }
-
 // ---- wrap-up ----
 function fillSelect(select, options, placeholder) {
   select.replaceChildren(el('option', { value: '', textContent: placeholder }),
@@ -348,10 +319,8 @@ function buildWrapUp() {
     const box = el('input', { type: 'checkbox', name: 'category', value: c.code, id: `wu-cat-${i}` });
     const select = el('select', { name: `setting-${c.code}`, id: `wu-setting-${i}` },
       ...settings.map((s) => el('option', { value: s, textContent: s })));
-    return el('div', { className: 'category' },
-      el('span', { className: 'check' }, box, el('label', { htmlFor: box.id, textContent: show(c.label || c.code) })),
-      el('span', { className: 'setting' }, el('label', { htmlFor: select.id }, 'Setting',
-        el('span', { className: 'visually-hidden', textContent: ` for ${c.label || c.code}` })), select));
+    return el('div', { className: 'category' }, box, el('label', { htmlFor: box.id, textContent: show(c.label || c.code) }),
+      el('label', { htmlFor: select.id, className: 'visually-hidden', textContent: `Setting for ${c.label || c.code}` }), select);
   }));
   const form = $('#wrap-up'), attrs = state.options.attributes || {};
   for (const name of [...ATTRIBUTES, 'gender']) fillSelect(form.elements.namedItem(name), attrs[name], 'Not recorded');
@@ -383,8 +352,9 @@ const closeWrapUp = () => { $('#wrap-up').hidden = true; $('#end-chat').setAttri
 async function submitWrapUp() {
   const form = $('#wrap-up'), id = Number(form.dataset.chat), field = (name) => form.elements.namedItem(name);
   const categories = {}, attributes = {}, outcome = field('outcome').value;
-  for (const box of form.querySelectorAll('input[name="category"]:checked')) categories[box.value] = field(`setting-${box.value}`).value;
-  for (const name of [...ATTRIBUTES, 'gender']) if (field(name).value) attributes[name] = field(name).value; // "Not recorded": omitted
+  const checked = form.querySelectorAll('input[name="category"]:checked');
+  for (const box of checked) categories[box.value] = field(`setting-${box.value}`).value;
+  for (const name of [...ATTRIBUTES, 'gender']) if (field(name).value) attributes[name] = field(name).value; // blank: left out
   if (!outcome) { showStatus('Choose an outcome before saving.', true); field('outcome').focus(); return; }
   $('#save-wrap-up').disabled = true;
   const res = await api('POST', `/console/api/conversations/${id}/end`, { categories, attributes, outcome });
@@ -394,22 +364,19 @@ async function submitWrapUp() {
   showStatus('Saved');
   pollQueue();
 }
-
 // ---- start ----
 function wireEvents() {
   const on = (selector, type, fn) => $(selector).addEventListener(type, safe(fn));
   for (const type of ['click', 'keydown']) document.addEventListener(type, unlockAudio);
   on('#alert-dismiss', 'click', () => { $('#alert').hidden = true; });
   on('#availability', 'click', () => setAvailability(!state.me.available));
-  on('#max-chats', 'change', () => ($('#max-chats').checkValidity() && $('#max-chats').value
-    ? setAvailability(Boolean(state.me.available), Number($('#max-chats').value))
-    : showStatus('Max chats must be a whole number from 1 to 10.', true)));
+  on('#max-chats', 'change', () => setAvailability(Boolean(state.me.available), // clamped to the allowed 1-10
+    Math.min(10, Math.max(1, Math.round(Number($('#max-chats').value)) || 1))));
   on('#sign-out', 'click', async () => { await api('DELETE', '/console/api/session'); window.location.assign('/staff/sign-in'); });
   on('#compose-form', 'submit', (e) => { e.preventDefault(); return sendMessage(); });
   on('#compose', 'input', updateCount);
   on('#compose', 'keydown', (e) => { // Enter sends; Shift+Enter (or an IME still composing) adds a newline
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); return sendMessage(); }
-  });
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); return sendMessage(); } });
   on('#canned', 'change', insertCanned);
   on('#insert-numbers', 'click', insertNumbers);
   on('#transfer', 'click', transferChat);
@@ -424,11 +391,8 @@ async function init() {
   if (!res.ok) { reportFailure(res, 'Could not load your session; reload the page'); return; }
   state.me = res.data;
   $('#who').textContent = `${state.me.display_name || state.me.username} (${show(state.me.role)})`;
-  if (state.me.role === 'supervisor') $('#live-heading').textContent = 'Live chats';
   setAvailability();
   setInterval(tickWaited, 1000);
-  loadOptions();
-  pollQueue();
+  await Promise.all([loadOptions(), pollQueue()]);
 }
-
 safe(init)();
