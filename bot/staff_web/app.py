@@ -31,6 +31,10 @@ def build_console_app(settings: Settings) -> Sanic:
     async def root(_request: Any) -> Any:
         return response.redirect("/staff/sign-in", status=303)
 
+    @app.get("/favicon.ico")
+    async def no_icon(_request: Any) -> Any:  # browsers ask; an empty answer keeps the console's log clean
+        return response.empty(status=204)
+
     return app
 
 
