@@ -96,8 +96,10 @@ def _check_new(username: str, password: str) -> None:
 
 
 def add(username: str, role: Role, password: str, *, totp: bool = False, actor: str = "cli",
-        url: str | None = None) -> str | None:
-    """Create an account; returns the TOTP provisioning URI when it has a second factor."""
+        url: str | None = None, display_name: str | None = None) -> str | None:
+    """Create an account; returns the TOTP provisioning URI when it has a second factor.
+    `display_name` is what a child sees in a live chat (else "a counsellor"): a first name or a
+    made-up one, never required to be the real one."""
     _check_new(username, password)
     secret = pyotp.random_base32() if totp or role in TOTP_REQUIRED else None
 
@@ -107,6 +109,7 @@ def add(username: str, role: Role, password: str, *, totp: bool = False, actor: 
         conn.execute(insert(staff_accounts).values(
             username=username, role=role.value, password_hash=_hasher.hash(password),
             totp_secret=_seal(secret) if secret else None, disabled=False, failed_sign_ins=0, created_at=utc_now(),
+            display_name=(display_name or "").strip()[:40] or None,
         ))
         audit(conn, actor, "staff.add", username, f"role={role.value}")
 

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_parser.add_argument("username")
     add_parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     add_parser.add_argument("--totp", action="store_true", help="a second factor for a counsellor too")
+    add_parser.add_argument("--display-name", help="the name a child sees in a live chat (else: a counsellor)")
     actions.add_parser("list", help="every account: role, second factor, disabled, locked")
     for name, text in (("disable", "stop an account from signing in"), ("reset-totp", "issue a new second-factor secret")):
         actions.add_parser(name, help=text).add_argument("username")
@@ -39,7 +40,7 @@ def _read_password() -> str:
 def cmd_staff(args: argparse.Namespace) -> int:
     try:
         if args.staff_command == "add":
-            uri = add(args.username, Role(args.role), _read_password(), totp=args.totp)
+            uri = add(args.username, Role(args.role), _read_password(), totp=args.totp, display_name=args.display_name)
             print(f"Added {args.username} ({args.role}).")
             if uri:
                 print("Second factor: add this to an authenticator app (or show it as a QR code):")

@@ -96,16 +96,7 @@ class Console:
 
 def add_counsellor(url: str, username: str, role: Role = Role.COUNSELLOR, display_name: str | None = None) -> str | None:
     """A staff account straight in the database (as `python -m bot staff add` makes it)."""
-    secret = staff.add(username, role, PASSWORD, url=url)
-    if display_name:
-        from sqlalchemy import update
-
-        from bot.database import with_retry
-        from bot.tables import staff_accounts
-
-        with_retry(lambda conn: conn.execute(
-            update(staff_accounts).where(staff_accounts.c.username == username).values(display_name=display_name)), url)
-    return secret
+    return staff.add(username, role, PASSWORD, url=url, display_name=display_name)
 
 
 @contextmanager
