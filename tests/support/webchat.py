@@ -76,6 +76,9 @@ class Child:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.sio.disconnect()
+        http = getattr(self.sio.eio, "http", None)  # engine.io's own aiohttp session, left open by disconnect
+        if http is not None and not http.closed:
+            await http.close()
 
 
 async def raw_socket(url: str, origin: str | None = None) -> websockets.WebSocketClientProtocol:

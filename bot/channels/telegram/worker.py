@@ -28,7 +28,8 @@ from bot.buttons import BUTTON_PAYLOADS
 from bot.channels.failsafe import failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.telegram.client import POLL_TIMEOUT
-from bot.channels.telegram.replies import CHANNEL, PAYLOAD_BUTTONS, ReplyCollector, keyboard, plain
+from bot.channels.telegram.live import outbox_message, relayed
+from bot.channels.telegram.replies import CHANNEL, ReplyCollector, keyboard, plain
 from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, minimise, split_message, to_html
 from bot.handoff import store as handoff_store
@@ -255,7 +256,7 @@ class TelegramWorker:
         if incoming.kind == "command" and incoming.command == "forget":
             await self._forget(conversation, incoming, update_id)
             return [], False
-        if await self._relayed(conversation, incoming):  # a counsellor has this chat: the bot stays quiet
+        if await relayed(conversation, incoming):  # a counsellor has this chat: the bot stays quiet
             return [], True
         if incoming.kind == "callback":
             payload = await self._callback_payload(conversation, incoming)
@@ -267,24 +268,9 @@ class TelegramWorker:
             return replies, True
         return await self._answered(conversation, incoming), True
 
-    async def _relayed(self, conversation: str, incoming: Incoming) -> bool:
-        """The child's message to their counsellor, when a live chat has the conversation."""
-        if incoming.kind == "media":
-            if not await relay().from_child(conversation, MEDIA_PAYLOAD):
-                return False
-            if incoming.text:
-                await relay().from_child(conversation, inbound_text(incoming.text, allow_payloads=False))
-            return True
-        if incoming.kind == "callback":
-            return await relay().from_child(conversation, "/" + str(incoming.callback_data or "button")[:64])
-        return await relay().from_child(conversation, inbound_text(incoming.text, allow_payloads=False))
-
     async def deliver(self, conversation: str, message: dict[str, Any]) -> None:
         """A counsellor's message (or the joined / left notice) into the chat's outbox, sent in order."""
-        buttons = [{"id": PAYLOAD_BUTTONS[b["payload"]], "title": b["title"]}
-                   for b in message.get("buttons") or [] if b.get("payload") in PAYLOAD_BUTTONS]
-        reply = {"text": message.get("text") or "", "buttons": buttons, "language": message.get("language")}
-        await asyncio.to_thread(self.store.queue_reply, conversation, reply)
+        await asyncio.to_thread(self.store.queue_reply, conversation, outbox_message(message))
         self.wake()
 
     async def _answered(self, conversation: str, incoming: Incoming) -> list[dict[str, Any]]:
