@@ -1,7 +1,8 @@
 """Whether to put a child in the queue for a counsellor: only when one can come.
 
-A child queued for nobody waits for nothing, so the queue is used only while a counsellor is
-signed in, available and under their maximum of chats (bot.handoff.store.counsellors_free).
+A child queued for nobody waits for nothing, so the queue is used only within the counsellors'
+hours (HOURS_FILE, bot.handoff.hours) and while a counsellor is signed in, available and under
+their maximum of chats (bot.handoff.store.counsellors_free).
 If the database cannot say, nobody is promised: the child still gets the numbers.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from actions.turn import Turn
+from bot.handoff.hours import open_now
 from bot.handoff.store import counsellors_free
 
 log = logging.getLogger(__name__)
@@ -18,7 +20,7 @@ log = logging.getLogger(__name__)
 def queue_if_someone_can_come(turn: Turn) -> bool:
     """Queue this conversation if a counsellor can come; True when they can."""
     try:
-        free = counsellors_free()
+        free = counsellors_free() if open_now() else 0
     except Exception as exc:  # noqa: BLE001 - only the type: a database error may quote values
         log.warning("counsellor availability unknown (%s); not queueing", type(exc).__name__)
         free = 0

@@ -97,9 +97,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_check(_: argparse.Namespace) -> int:
     from bot.handoff.canned import problems as canned_problems
+    from bot.handoff.hours import HoursError, configured
     from bot.locales import catalog
 
     problems = catalog().problems() + canned_problems()
+    try:
+        configured()
+    except HoursError as wrong:
+        problems.append(f"HOURS_FILE: {wrong}")
     for problem in problems:
         print(problem)
     print("locales: OK" if not problems else f"locales: {len(problems)} problem(s)")

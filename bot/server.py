@@ -198,6 +198,12 @@ def ready_banner(settings: Settings, host: str) -> str:
 
 def serve(model_path: str, host: str) -> None:
     settings = get_settings()
+    from bot.handoff.hours import HoursError, configured
+
+    try:
+        configured()
+    except HoursError as wrong:
+        raise SystemExit(f"HOURS_FILE: {wrong}") from None
     bind = host if host not in ("0.0.0.0", "::") else "0.0.0.0"
     for name, port in (("PORT", settings.port), ("CONSOLE_PORT", settings.console_port)):
         if not port_is_free(port, bind):
