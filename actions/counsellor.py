@@ -12,7 +12,7 @@ import logging
 
 from actions.turn import Turn
 from bot.handoff.hours import open_now
-from bot.handoff.store import counsellors_free
+from bot.handoff.store import cancel_waiting, counsellors_free, typical_wait_minutes, waiting_position
 
 log = logging.getLogger(__name__)
 
@@ -27,3 +27,25 @@ def queue_if_someone_can_come(turn: Turn) -> bool:
     if free:
         turn.queue_for_counsellor = True
     return free > 0
+
+
+def queue_answer(turn: Turn, topic: str) -> tuple[str | None, dict[str, str]]:
+    """What to say to a question about the service while the child may be in the queue:
+    "how long?" and "is anyone there?" get their place in line and an honest wait; "cancel"
+    takes them out of it (and says nothing if they were not in it)."""
+    conversation = turn.tracker.sender_id
+    try:
+        if topic in ("wait_time", "anyone_there"):
+            position = waiting_position(conversation)
+            if position is not None:
+                minutes = typical_wait_minutes()
+                if minutes is None:
+                    return "faq_waiting_unknown", {"position": str(position)}
+                return "faq_waiting", {"position": str(position), "minutes": str(minutes * position)}
+        elif topic == "leave_queue":
+            return ("faq_leave_queue" if cancel_waiting(conversation) else None), {}
+    except Exception as exc:  # noqa: BLE001 - the plain answer still comes
+        log.warning("the queue could not be read (%s)", type(exc).__name__)
+        if topic == "leave_queue":
+            return None, {}
+    return f"faq_{topic}", {}

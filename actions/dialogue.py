@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from actions.counsellor import queue_answer
 from actions.flows import set_age, set_country
 from actions.routes import at_risk, feelings_ok, recheck, safe_now, still_at_risk, thoughts_but_safe
 from actions.turn import Turn
@@ -100,12 +101,15 @@ def answer_faq(turn: Turn) -> bool:
     """"Is it free?", "will you tell my parents?": answered directly, in the first reply."""
     if turn.is_payload or (turn.intent in NOT_FAQ and turn.intent not in FAQ_INTENTS_ALLOWED):
         return False
-    topics = lexicon().faq_topics(turn.text)
-    for topic in topics:
-        turn.say(f"faq_{topic}")
-    if topics:
+    said = 0
+    for topic in lexicon().faq_topics(turn.text):
+        key, values = queue_answer(turn, topic)
+        if key:
+            turn.say(key, values=values or None)
+            said += 1
+    if said:
         turn.set(welcomed=True)
-    return bool(topics)
+    return bool(said)
 
 
 def handled_by_dialogue(turn: Turn) -> bool:

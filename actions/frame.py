@@ -51,6 +51,7 @@ class BotAction(Action):
             dispatcher.utter_message(
                 response=reply["name"], language=reply["language"], age_band=turn.age_band,
                 country=turn.country, extra_buttons=reply["extra_buttons"] or None, urgent=urgent,
+                values=reply.get("values") or None,
             )
         return [SlotSet(name, value) for name, value in turn.slots.items()] + turn.extra_events
 

@@ -41,8 +41,9 @@ class Turn:
             if name in values:
                 setattr(self, name, values[name] if values[name] != "unknown" else None)
 
-    def say(self, key: str, extra_buttons: list[dict[str, Any]] | None = None) -> None:
-        self.replies.append({"name": f"msg:{key}", "language": self.language, "extra_buttons": extra_buttons})
+    def say(self, key: str, extra_buttons: list[dict[str, Any]] | None = None, values: dict[str, str] | None = None) -> None:
+        """`values` fill a text's live placeholders (bot.locales.LIVE_FIELDS), e.g. the place in the queue."""
+        self.replies.append({"name": f"msg:{key}", "language": self.language, "extra_buttons": extra_buttons, "values": values})
 
     def say_step(self, topic: str, step: int, extra_buttons: list[dict[str, Any]] | None = None) -> None:
         self.replies.append({"name": f"step:{topic}:{step}", "language": self.language, "extra_buttons": extra_buttons})

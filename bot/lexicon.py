@@ -25,7 +25,7 @@ from bot.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
 LOCALES_DIR = PROJECT_ROOT / "locales"
 # Signals an answer can carry; `read_answer` turns them into what the answer means.
 ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts")
-FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline")
+FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline", "leave_queue")
 # CLDR territories that are not places a child lives in.
 _NOT_COUNTRIES = {"ZZ", "UN", "EZ", "QO", "XA", "XB", "XK"}
 _MIN_FUZZY_LENGTH = 5

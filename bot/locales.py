@@ -24,8 +24,9 @@ DIRECTORY_FILE = PROJECT_ROOT / "bot" / "directory.yml"
 AGE_VARIANTS = ("under_13", "13_15", "16_17")
 # Placeholders a text may use; all are filled from the signposting directory.
 SIGNPOST_FIELDS = ("helpline", "helpline_hours", "emergency", "hotline", "removal", "country_name", "crisis", "country_question")
-# Placeholders only the live handoff fills (bot.handoff.relay): the counsellor's display name.
-LIVE_FIELDS = ("counsellor",)
+# Placeholders only the live handoff fills: the counsellor's display name (bot.handoff.relay), the
+# child's place in the queue and the usual wait (actions.counsellor).
+LIVE_FIELDS = ("counsellor", "position", "minutes")
 
 
 def age_variant(age_band: str | None) -> str:

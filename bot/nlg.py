@@ -22,7 +22,7 @@ def render(cat: Catalog, name: str, context: dict[str, Any]) -> dict[str, Any] |
     common = {"lang": lang, "age_band": context.get("age_band"), "country": context.get("country"), "extra_buttons": extra}
     kind, _, rest = name.partition(":")
     if kind == "msg" and rest in cat.flows["messages"]:
-        reply = cat.message(rest, **common)
+        reply = cat.message(rest, **common, values=context.get("values"))
     elif kind == "step":
         topic, _, step = rest.partition(":")
         reply = cat.step(topic, int(step), **common)
@@ -47,5 +47,6 @@ class LocaleNLG(NaturalLanguageGenerator):
             "country": kwargs.get("country") or tracker.get_slot("country"),
             "extra_buttons": kwargs.get("extra_buttons"),
             "urgent": kwargs.get("urgent", tracker.get_slot("urgent_active")),
+            "values": kwargs.get("values"),
         }
         return render(self.catalog, utter_action, context)

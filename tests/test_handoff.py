@@ -242,3 +242,27 @@ def test_state_changes_need_the_csrf_token(service) -> None:
     assert amina.call("POST", "/console/api/availability", {"available": False})[0] == 403
     amina.csrf = token
     assert amina.call("POST", "/console/api/availability", {"available": True})[0] == 200
+
+
+def test_while_waiting_the_child_learns_their_place_and_can_leave_the_line(service) -> None:
+    server, _ = service
+    amina = counsellor(server, "amina")
+
+    async def scenario() -> None:
+        child, request = await queued_child(server, amina)
+        place = [i["id"] for i in (await asyncio.to_thread(amina.queue))["waiting"]].index(request) + 1
+        await child.say("how long do i have to wait")
+        # with three or more children taken this week an estimate, else an honest "I can't say"
+        answers = {catalog().message("faq_waiting_unknown", "en", values={"position": str(place)}).text} | {
+            catalog().message("faq_waiting", "en", values={"position": str(place), "minutes": str(m)}).text for m in range(1, 5)}
+        assert texts(child)[-1] in answers
+        await child.say("is anyone there??")
+        assert texts(child)[-1] in answers
+        await child.say("cancel")
+        assert texts(child)[-1] == catalog().message("faq_leave_queue", "en").text
+        assert request not in [i["id"] for i in (await asyncio.to_thread(amina.queue))["waiting"]]
+        await child.say("how long do i have to wait")  # out of the line now: the plain answer
+        assert texts(child)[-1] == catalog().message("faq_wait_time", "en").text
+        await child.close()
+
+    run(scenario())

@@ -155,6 +155,27 @@ def waiting_position(conversation: str, url: str | None = None) -> int | None:
     return ahead + 1
 
 
+def typical_wait_minutes(url: str | None = None) -> int | None:
+    """The median wait of the last 20 children taken in the past week, in whole minutes (at least 1);
+    None with fewer than 3 to go on: then the child is told honestly that nobody can say."""
+    since = utc_now() - timedelta(days=7)
+    query = (select(handoff_requests.c.requested_at, handoff_requests.c.taken_at)
+             .where(handoff_requests.c.taken_at.is_not(None), handoff_requests.c.taken_at >= since)
+             .order_by(handoff_requests.c.taken_at.desc()).limit(20))
+    with engine(url).connect() as conn:
+        waits = sorted((row.taken_at - row.requested_at).total_seconds() for row in conn.execute(query))
+    if len(waits) < 3:
+        return None
+    return max(1, -(-int(waits[len(waits) // 2]) // 60))
+
+
+def cancel_waiting(conversation: str, url: str | None = None) -> bool:
+    """The child asked to leave the queue: True if they were in it."""
+    return with_retry(lambda conn: conn.execute(update(handoff_requests).where(
+        handoff_requests.c.conversation == conversation, handoff_requests.c.status == Status.WAITING.value,
+    ).values(status=Status.CANCELLED.value, ended_at=utc_now())).rowcount == 1, url)
+
+
 def _chat(row: object) -> Chat:
     return Chat(id=row.id, conversation=row.conversation, status=row.status, counsellor=row.counsellor,  # type: ignore[attr-defined]
                 contact_id=row.contact_id, channel=row.channel, language=row.language, country=row.country)  # type: ignore[attr-defined]
