@@ -53,6 +53,9 @@ def _build() -> dict[str, str]:
         "grounding": _payload("help_now", answer="grounding"),
         "language_en": _payload("choose_language", language="en"),
         "language_sw": _payload("choose_language", language="sw"),
+        # "Was this chat helpful?" after a live chat: answered before the bot (bot.handoff.relay), never by Rasa.
+        "helpful_yes": _payload("live_feedback", helpful="yes"),
+        "helpful_no": _payload("live_feedback", helpful="no"),
     }
     for band in ("under_13", "13_15", "16_17", "adult"):
         payloads[f"age_{band}"] = _payload("inform_age", age_band=band)
@@ -67,3 +70,4 @@ BUTTON_PAYLOADS: dict[str, str] = _build()
 # Every button its own payload: Telegram maps a pressed payload back to the button that offered it.
 assert len(set(BUTTON_PAYLOADS.values())) == len(BUTTON_PAYLOADS), "two buttons share a payload"
 ALLOWED_PAYLOADS: frozenset[str] = frozenset(BUTTON_PAYLOADS.values())
+FEEDBACK_PAYLOADS: dict[str, str] = {BUTTON_PAYLOADS["helpful_yes"]: "yes", BUTTON_PAYLOADS["helpful_no"]: "no"}

@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from sqlalchemy import create_engine, select
 
+from bot.buttons import BUTTON_PAYLOADS
 from bot.locales import catalog
 from bot.staff import Role
 from bot.tables import contact_categories, contacts, counsellor_categories, counsellor_codings, handoff_requests
@@ -120,7 +121,11 @@ def test_take_join_talk_both_ways_flag_urgent_end_with_coding_and_the_bot_is_bac
                                                "counselled", gender="girl", platform="instagram", perpetrator="known_peer")
         assert status == 200, body
         await asyncio.sleep(0.5)
-        assert texts(child)[-1].startswith(catalog().message("live_ended", "en").text.splitlines()[0])
+        ended = child.replies[-1]
+        assert ended["text"] == catalog().message("live_ended", "en").text
+        assert [b["payload"] for b in ended["quick_replies"]] == [BUTTON_PAYLOADS["helpful_yes"], BUTTON_PAYLOADS["helpful_no"]]
+        await child.say(BUTTON_PAYLOADS["helpful_yes"])  # "was this helpful?": stored anonymously, thanked
+        assert texts(child)[-1] == catalog().message("live_feedback_thanks", "en").text
         count = len(child.replies)
         await child.say("what is sextortion")
         assert len(child.replies) > count  # the bot answers again
@@ -138,7 +143,8 @@ def test_take_join_talk_both_ways_flag_urgent_end_with_coding_and_the_bot_is_bac
         bot = dict(conn.execute(select(contact_categories.c.code, contact_categories.c.setting).where(
             contact_categories.c.contact_id == contact)).all())
         assert bot["ocsea.sextortion"] == "online"  # the bot's coding is kept beside the counsellor's
-        assert conn.execute(select(contacts.c.outcome).where(contacts.c.id == contact)).scalar() == "counselled"
+        assert conn.execute(select(contacts.c.outcome, contacts.c.helpful).where(contacts.c.id == contact)).one() == (
+            "counselled", "yes")
     logs = server.logs()
     assert "kill myself" not in logs and "blackmailing" not in logs and "Are you safe" not in logs
 

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.buttons import FEEDBACK_PAYLOADS
 from bot.handoff import store
 from bot.locales import catalog
 from bot.safety import safety_net
@@ -135,7 +136,14 @@ class Relay:
     # --- the child's side ---------------------------------------------------------------------
     async def from_child(self, conversation: str, text: str) -> bool:
         """If a counsellor has this conversation, the child's message goes to them (flagged when the
-        safety net reads it as urgent) and the bot does not answer: True. Otherwise False."""
+        safety net reads it as urgent) and the bot does not answer: True. The answer to "was this
+        helpful?" is handled here too. Otherwise False: the bot answers."""
+        answer = FEEDBACK_PAYLOADS.get(text)
+        if answer is not None:  # "was this helpful?" after a live chat: stored, thanked, never a bot turn
+            contact = await asyncio.to_thread(store.record_feedback, conversation, answer)
+            if contact is not None:
+                await self.tell_child(contact, "live_feedback_thanks", f"live:feedback:{contact.contact_id}")
+            return True
         chat = await asyncio.to_thread(store.live_chat, conversation)
         if chat is None:
             return False

@@ -21,6 +21,7 @@ from bot.sealing import fernet
 from bot.staff import utc_now
 from bot.tables import (
     contact_categories,
+    contact_sessions,
     contacts,
     counsellor_categories,
     counsellor_codings,
@@ -167,6 +168,23 @@ def typical_wait_minutes(url: str | None = None) -> int | None:
     if len(waits) < 3:
         return None
     return max(1, -(-int(waits[len(waits) // 2]) // 60))
+
+
+def record_feedback(conversation: str, answer: str, url: str | None = None) -> Chat | None:
+    """The child's "was this helpful?" on their contact record (anonymous: no words, no ids); the
+    contact's channel and language for the thanks, or None when the session is over."""
+    def work(conn: Connection) -> Chat | None:
+        row = conn.execute(
+            select(contacts.c.id, contacts.c.channel, contacts.c.language, contacts.c.country)
+            .join(contact_sessions, contact_sessions.c.contact_id == contacts.c.id)
+            .where(contact_sessions.c.conversation == conversation)).first()
+        if row is None:
+            return None
+        conn.execute(update(contacts).where(contacts.c.id == row.id).values(helpful=answer))
+        return Chat(id=0, conversation=conversation, status=Status.ENDED.value, counsellor=None, contact_id=row.id,
+                    channel=row.channel, language=row.language, country=row.country)
+
+    return with_retry(work, url)
 
 
 def cancel_waiting(conversation: str, url: str | None = None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.buttons import BUTTON_PAYLOADS
 from bot.channels.inbound import MEDIA_PAYLOAD, inbound_text
 from bot.channels.telegram.replies import PAYLOAD_BUTTONS
 from bot.channels.telegram.updates import Incoming
@@ -19,8 +20,9 @@ async def relayed(conversation: str, incoming: Incoming) -> bool:
         if incoming.text:  # a caption is words the child wrote
             await relay().from_child(conversation, inbound_text(incoming.text, allow_payloads=False))
         return True
-    if incoming.kind == "callback":
-        return await relay().from_child(conversation, "/" + str(incoming.callback_data or "button")[:64])
+    if incoming.kind == "callback":  # the button's payload ("was this helpful?"), or its id as a note
+        data = str(incoming.callback_data or "button")[:64]
+        return await relay().from_child(conversation, BUTTON_PAYLOADS.get(data) or "/" + data)
     return await relay().from_child(conversation, inbound_text(incoming.text, allow_payloads=False))
 
 
