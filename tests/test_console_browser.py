@@ -105,6 +105,8 @@ def test_take_talk_both_ways_and_the_childs_quick_exit_shows_at_once(browser: ob
     console.fill("#compose", "You did the right thing telling us. You are not in trouble.")
     console.click("#send")
     wait_for_bot_text(child, "You did the right thing telling us. You are not in trouble.")
+    person = child.locator(".msg.person")
+    assert person.count() == 1 and catalog().webchat["en"]["counsellor"] in person.inner_text()  # a person, not the bot
 
     child.click("#quick-exit")
     console.wait_for_selector("#child-left:not([hidden])", timeout=10000)

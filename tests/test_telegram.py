@@ -423,7 +423,7 @@ def test_a_counsellor_takes_a_telegram_chat_and_they_talk_both_ways_until_the_ch
 
     console.send(request["id"], "That sounds frightening. You did the right thing telling us.")
     tgs.fake.wait_for_messages(chat, sent + 1, 30)
-    assert tgs.fake.texts_to(chat)[sent] == "That sounds frightening. You did the right thing telling us."
+    assert tgs.fake.texts_to(chat)[sent] == "Counsellor: That sounds frightening. You did the right thing telling us."
 
     assert tgs.say(chat, "/exit") == [telegram_text("exit_done", "en")]
     assert console.messages(request["id"])["status"] == "child_left"

@@ -102,6 +102,8 @@ class WebChatOutput(SocketIOOutput):
             metadata["country"] = catalog().country_code(str(message["country"]).upper()) or ""
         if message.get("urgent") is not None:
             metadata["urgent"] = bool(message["urgent"])
+        if message.get("from") == "counsellor":  # the page shows a person's words as a person's
+            metadata["from"] = "counsellor"
         if metadata:
             payload["metadata"] = metadata
         if payload["text"] or buttons:
@@ -253,7 +255,8 @@ class WebChatInput(InputChannel):
                     return
                 said = [m for m in await asyncio.to_thread(handoff_store.messages_after, chat.id, 0) if m.sender == "counsellor"]
                 for message in said[-RESENT_LIVE:]:
-                    payload = {"text": message.text, "id": f"live:{message.seq}", "metadata": {"language": chat.language}}
+                    payload = {"text": message.text, "id": f"live:{message.seq}",
+                               "metadata": {"language": chat.language, "from": "counsellor"}}
                     await sio.emit("bot_uttered", payload, room=sid)
             except Exception as exc:  # noqa: BLE001
                 log.warning("webchat: resending a live chat's messages failed (%s)", type(exc).__name__)

@@ -157,12 +157,15 @@ class Relay:
         await self.announce(chat.id)
         return True
 
-    async def to_child(self, chat: store.Chat, text: str, message_id: str, buttons: list[dict[str, str]] | None = None) -> None:
-        """Send one message to the child on their channel (a channel with no sender, like REST, gets none)."""
+    async def to_child(self, chat: store.Chat, text: str, message_id: str, buttons: list[dict[str, str]] | None = None,
+                       person: bool = False) -> None:
+        """Send one message to the child on their channel (a channel with no sender, like REST, gets none);
+        `person`: a counsellor's own words, shown as a person's."""
         sender = self._senders.get(chat.channel)
         if sender is None:
             return
-        message = {"text": text, "language": chat.language, "id": message_id, "buttons": buttons or []}
+        message = {"text": text, "language": chat.language, "id": message_id, "buttons": buttons or [],
+                   **({"from": "counsellor"} if person else {})}
         try:
             if chat.channel in self._local_only and self._redis is not None:
                 envelope = {"channel": chat.channel, "conversation": chat.conversation, "message": message}

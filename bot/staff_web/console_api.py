@@ -153,7 +153,7 @@ async def send(request: Any, session: StaffSession, settings: Settings, request_
     seq = await asyncio.to_thread(store.add_message, request_id, "counsellor", text.strip(), None, None, True)
     if seq is None:
         return _error("This chat is not live any more.", 409)
-    await relay().to_child(chat, text.strip(), f"live:{seq}")
+    await relay().to_child(chat, text.strip(), f"live:{seq}", person=True)
     await relay().announce(request_id)
     return _json({"seq": seq})
 

@@ -10,6 +10,8 @@ from bot.channels.inbound import MEDIA_PAYLOAD, inbound_text
 from bot.channels.telegram.replies import PAYLOAD_BUTTONS
 from bot.channels.telegram.updates import Incoming
 from bot.handoff.relay import relay
+from bot.locales import catalog
+from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 
 async def relayed(conversation: str, incoming: Incoming) -> bool:
@@ -30,4 +32,8 @@ def outbox_message(message: dict[str, Any]) -> dict[str, Any]:
     """A relay message as the outbox keeps it: text, buttons by id (only ones the bot can check), language."""
     buttons = [{"id": PAYLOAD_BUTTONS[b["payload"]], "title": b["title"]}
                for b in message.get("buttons") or [] if b.get("payload") in PAYLOAD_BUTTONS]
-    return {"text": message.get("text") or "", "buttons": buttons, "language": message.get("language")}
+    text = message.get("text") or ""
+    if message.get("from") == "counsellor":  # every message comes from the bot's account: say who wrote this one
+        language = message.get("language") if message.get("language") in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+        text = f"{catalog().telegram[language]['counsellor_label']}: {text}"
+    return {"text": text, "buttons": buttons, "language": message.get("language")}

@@ -305,15 +305,26 @@
     if (last < text.length) appendLinkified(parent, text.slice(last));
   }
 
+  function whoSaid(who) {
+    return t(who === "person" ? "counsellorSaid" : who === "bot" ? "botSaid" : "youSaid");
+  }
+
   function buildBubble(entry) {
     var div = document.createElement("div");
-    div.className = "msg " + entry.who + (entry.pending ? " pending" : "");
+    div.className = "msg " + entry.who + (entry.person ? " person" : "") + (entry.pending ? " pending" : "");
     div.setAttribute("data-id", entry.id);
     var prefix = document.createElement("span");
     prefix.className = "visually-hidden who";
-    prefix.setAttribute("data-who", entry.who);
-    prefix.textContent = (entry.who === "bot" ? t("botSaid") : t("youSaid")) + " ";
+    prefix.setAttribute("data-who", entry.person ? "person" : entry.who);
+    prefix.textContent = whoSaid(prefix.getAttribute("data-who")) + " ";
     div.appendChild(prefix);
+    if (entry.person) { // a counsellor, not the bot: said where the child can see it
+      var from = document.createElement("span");
+      from.className = "from";
+      from.setAttribute("aria-hidden", "true");
+      from.textContent = t("counsellor");
+      div.appendChild(from);
+    }
     var body = document.createElement("span");
     body.className = "text";
     if (entry.who === "bot") appendRich(body, entry.text);
@@ -482,8 +493,10 @@
     if (statusKey) el.status.textContent = statusText(statusKey);
     var prefixes = el.messages.querySelectorAll(".who");
     for (var i = 0; i < prefixes.length; i++) {
-      prefixes[i].textContent = (prefixes[i].getAttribute("data-who") === "bot" ? t("botSaid") : t("youSaid")) + " ";
+      prefixes[i].textContent = whoSaid(prefixes[i].getAttribute("data-who")) + " ";
     }
+    var froms = el.messages.querySelectorAll(".from");
+    for (var f = 0; f < froms.length; f++) froms[f].textContent = t("counsellor");
     var notes = el.messages.querySelectorAll(".note");
     for (var n = 0; n < notes.length; n++) notes[n].textContent = t("waiting");
     var groups = el.messages.querySelectorAll(".choices");
@@ -712,6 +725,7 @@
     // Attachments (images etc.) are deliberately never shown.
     if (!text.trim() && !choices.length) return;
     var entry = { who: "bot", text: text };
+    if (meta.from === "counsellor") entry.person = true; // a counsellor's words in a live chat
     // A reply sent again (its message was resent after a lost acknowledgement) is shown once.
     if (typeof data.id === "string" && data.id) {
       if (shownReply(data.id)) return;
