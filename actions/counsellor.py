@@ -17,8 +17,15 @@ from bot.handoff.store import cancel_waiting, counsellors_free, typical_wait_min
 log = logging.getLogger(__name__)
 
 
+# Channels that can carry a live chat (bot.handoff.relay has a sender for them). A REST client gets
+# no pushed messages, so a child there is never queued for a counsellor who could not reach them.
+LIVE_CHANNELS = frozenset({"webchat", "telegram"})
+
+
 def queue_if_someone_can_come(turn: Turn) -> bool:
     """Queue this conversation if a counsellor can come; True when they can."""
+    if turn.tracker.get_latest_input_channel() not in LIVE_CHANNELS:
+        return False
     try:
         free = counsellors_free() if open_now() else 0
     except Exception as exc:  # noqa: BLE001 - only the type: a database error may quote values

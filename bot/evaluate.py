@@ -131,10 +131,12 @@ def score_message(figures: LanguageFigures, item: dict[str, Any], result: Triage
 class Conversation:
     """One child's conversation run in process: parse with the model, pick the rule's action, run it."""
 
-    def __init__(self, agent: Any, executor: Any, rules: dict[str, str], language: str) -> None:
+    def __init__(self, agent: Any, executor: Any, rules: dict[str, str], language: str, channel: str | None = None) -> None:
         self.agent, self.executor, self.rules = agent, executor, rules
         self.slots: dict[str, Any] = {"language": language}
         self.replies: list[str] = []
+        self.sender = "eval"
+        self.channel = channel  # the input channel the actions see (None: none, as in the evaluation)
 
     async def send(self, text: str) -> list[str]:
         return await self.act(await self.agent.parse_message(text))
@@ -146,7 +148,9 @@ class Conversation:
 
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
         action = self.executor.actions[self.rules.get(intent, "action_fallback")]
-        tracker = Tracker("eval", dict(self.slots), parsed, [], False, None, {}, "action_listen")
+        events = [{"event": "user", "text": parsed.get("text"), "parse_data": parsed, "input_channel": self.channel}] \
+            if self.channel else []
+        tracker = Tracker(self.sender, dict(self.slots), parsed, events, False, None, {}, "action_listen")
         dispatcher = CollectingDispatcher()
         events = await action(dispatcher, tracker, {})
         for event in events:

@@ -263,4 +263,4 @@ def chat(agent, executor):
     """A new in-process conversation: chat("en") or chat("sw", country="KE")."""
     from tests.support.inprocess import Chat
 
-    return lambda language="en", **slots: Chat(agent, executor, language, **slots)
+    return lambda language="en", channel=None, **slots: Chat(agent, executor, language, channel, **slots)

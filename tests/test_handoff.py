@@ -272,3 +272,27 @@ def test_while_waiting_the_child_learns_their_place_and_can_leave_the_line(servi
         await child.close()
 
     run(scenario())
+
+
+def test_a_closed_page_shows_in_the_console_and_so_does_its_return(service) -> None:
+    from bot.channels.webchat_live import BACK, GONE
+
+    server, _ = service
+    amina = counsellor(server, "amina")
+
+    async def scenario() -> None:
+        child, request = await queued_child(server, amina)
+        assert await asyncio.to_thread(amina.take, request) == 200
+        after = (await asyncio.to_thread(amina.messages, request))["messages"][-1]["seq"]
+        session = dict(child.session)
+        await child.close()  # the page is closed
+        seen = await asyncio.to_thread(amina.wait_for, request, lambda m: m["text"] == GONE, after)
+        assert seen[-1]["from"] == "system" and seen[-1]["text"] == GONE
+        back = Child(server.url, origin=server.url)
+        await back.connect({"session_id": session["session_id"], "signature": session["signature"]})
+        seen = await asyncio.to_thread(amina.wait_for, request, lambda m: m["text"] == BACK, seen[-1]["seq"])
+        assert seen[-1]["text"] == BACK
+        assert (await asyncio.to_thread(amina.end, request, {}, "counselled"))[0] == 200
+        await back.close()
+
+    run(scenario())

@@ -55,6 +55,7 @@ def test_outside_the_hours_nobody_is_queued_even_with_a_counsellor_signed_in(cha
         for path, key in ((closed, "msg:human_requested"), (always, "msg:human_queued")):
             monkeypatch.setenv("HOURS_FILE", str(path))
             hours.configured.cache_clear()
-            conversation = chat("en", country="KE")
+            conversation = chat("en", channel="webchat", country="KE")
+            conversation.conversation.sender = f"hours-{path.stem}"  # its own conversation in the queue
             assert key in conversation.send("can i talk to a real person please")
     hours.configured.cache_clear()

@@ -50,6 +50,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from bot.channels import webchat_live
 from bot.channels.failsafe import failsafe_key, failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.webchat_sessions import (
@@ -72,7 +73,6 @@ MAX_MESSAGE_BYTES = 16 * 1024  # a 2,000-character message is at most ~8 KB of J
 PING_INTERVAL = 5  # seconds: with PING_TIMEOUT, a dead connection is noticed within 15 s
 PING_TIMEOUT = 10
 SEEN_IDS = 200  # message ids remembered per session, to ignore a resent message
-RESENT_LIVE = 20  # a live chat's latest counsellor messages sent again to a page that reconnects
 KEPT_REPLIES = 2  # turns per session whose replies can be sent again (the page sends one at a time)
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
@@ -246,21 +246,6 @@ class WebChatInput(InputChannel):
             """A counsellor's message (or the joined / left notice) to the child's page, if it is connected here."""
             await WebChatOutput(sio, "bot_uttered").send_response(conversation, message)
 
-        async def resend_live(sid: str, conversation: str) -> None:
-            """A page back after a lost connection or a server restart: the counsellor's recent messages
-            again (the page drops the ones it already shows, by id)."""
-            try:
-                chat = await asyncio.to_thread(handoff_store.live_chat, conversation)
-                if chat is None:
-                    return
-                said = [m for m in await asyncio.to_thread(handoff_store.messages_after, chat.id, 0) if m.sender == "counsellor"]
-                for message in said[-RESENT_LIVE:]:
-                    payload = {"text": message.text, "id": f"live:{message.seq}",
-                               "metadata": {"language": chat.language, "from": "counsellor"}}
-                    await sio.emit("bot_uttered", payload, room=sid)
-            except Exception as exc:  # noqa: BLE001
-                log.warning("webchat: resending a live chat's messages failed (%s)", type(exc).__name__)
-
         relay().register_sender(CHANNEL, deliver, local_only=True)
 
         @bp.route("/", methods=["GET"])
@@ -291,6 +276,7 @@ class WebChatInput(InputChannel):
             state = sessions.states.get(conversation) if conversation else None
             if state is not None and state.owner == sid:
                 state.owner = None
+                await webchat_live.page_gone(conversation)
 
         @sio.on("session_request")
         async def session_request(sid: str, *args: Any) -> dict[str, Any]:
@@ -317,7 +303,7 @@ class WebChatInput(InputChannel):
             confirm = {"session_id": session_id, "signature": sign_session(session_id, key), "resumed": resumed}
             await sio.emit("session_confirm", confirm, room=sid)
             if resumed:
-                await resend_live(sid, conversation)
+                await webchat_live.page_back(sio, sid, conversation)
             return confirm
 
         @sio.on("user_uttered")

@@ -15,8 +15,8 @@ from bot.evaluate import Conversation, rules_table
 class Chat:
     """Send messages one after another; `keys` are the text keys of the last reply."""
 
-    def __init__(self, agent: Any, executor: Any, language: str = "en", **slots: Any) -> None:
-        self.conversation = Conversation(agent, executor, rules_table(), language)
+    def __init__(self, agent: Any, executor: Any, language: str = "en", channel: str | None = None, **slots: Any) -> None:
+        self.conversation = Conversation(agent, executor, rules_table(), language, channel)
         self.conversation.slots.update(slots)
         self.loop = asyncio.new_event_loop()
 
