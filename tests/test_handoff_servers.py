@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,19 +16,11 @@ import pytest
 from bot.locales import catalog
 from tests.conftest import ROOT, LiveServer, make_server
 from tests.support.console import Console, add_counsellor
+from tests.support.services import redis_or_skip
 from tests.support.webchat import Child, run
 
 pytestmark = pytest.mark.e2e
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def redis_or_skip() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis is required in CI at 127.0.0.1:6379")
-        pytest.skip("Redis not reachable")
 
 
 @pytest.fixture(scope="module")

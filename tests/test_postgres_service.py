@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from bot.contact_log import contact_categories
 from bot.locales import catalog
 from bot.pseudonym import pseudonymise
 from tests.conftest import LiveServer, make_server
-from tests.support.services import contact_of, postgres
+from tests.support.services import contact_of, postgres, redis_or_skip
 
 pytestmark = pytest.mark.e2e
 
@@ -59,14 +58,7 @@ def test_conversation_is_stored_in_postgres_and_survives_a_database_restart(pg_s
 
 def test_with_redis_lock_store_as_for_several_servers(postgres_url: str, tmp_path: Path) -> None:
     """PostgreSQL plus Redis locks: the set-up for several Rasa servers behind one address."""
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis is required in CI at 127.0.0.1:6379")
-        pytest.skip("Redis not reachable")
+    redis_or_skip()
     server = make_server(tmp_path, database_url=postgres_url)
     server.env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
     server.start()

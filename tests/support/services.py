@@ -25,6 +25,18 @@ def postgres(action: str) -> None:
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", action], check=True, timeout=120)
 
 
+def redis_or_skip() -> None:
+    """Redis at 127.0.0.1:6379, as this machine and CI have it (skip elsewhere, fail in CI)."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is required in CI at 127.0.0.1:6379")
+        pytest.skip("Redis not reachable")
+
+
 def contact_of(conn: Connection, conversation: str) -> dict | None:
     """The contact record of a conversation's active session (the only link there is)."""
     row = conn.execute(
