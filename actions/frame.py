@@ -107,4 +107,5 @@ class BotAction(Action):
             outcome=turn.outcome,
             quick_exit=turn.quick_exit,
             queue_for_counsellor=turn.queue_for_counsellor,
+            topics=tuple(dict.fromkeys(r["name"].split(":")[1] for r in turn.replies if r["name"].startswith("step:"))),
         )

@@ -35,7 +35,7 @@ SESSION_MINUTES = 60
 NEW_CONTACT = {
     "language": "unknown", "country": "unknown", "age_band": "unknown", "caller": "self", "perpetrator": "unknown",
     "platform": "unknown", "time_since_event": "unknown", "told_anyone": "unknown", "highest_risk": "none",
-    "human_requested": False, "quick_exit": False, "outcome": "abandoned",
+    "human_requested": False, "quick_exit": False, "outcome": "abandoned", "topics_covered": "",
 }
 
 
@@ -56,6 +56,7 @@ class ContactUpdate:
     outcome: str | None = None
     quick_exit: bool = False
     queue_for_counsellor: bool = False  # asked for, or urgent: the conversation goes in the handoff queue
+    topics: tuple[str, ...] = ()  # topic flows the bot showed in this turn, for the counsellor who takes over
 
 
 def hour_now() -> datetime:
@@ -116,6 +117,10 @@ def merge_turn(conn: Connection, change: ContactUpdate) -> None:
         values["quick_exit"] = True
     if change.outcome and OUTCOME_ORDER.index(change.outcome) > OUTCOME_ORDER.index(row["outcome"]):
         values["outcome"] = change.outcome
+    covered = [topic for topic in (row["topics_covered"] or "").split(",") if topic]
+    new_topics = [topic for topic in change.topics if topic not in covered]
+    if new_topics:
+        values["topics_covered"] = ",".join(covered + new_topics)[:400]
     if values:
         conn.execute(update(contacts).where(contacts.c.id == change.contact_id).values(**values))
     if change.categories:

@@ -45,6 +45,7 @@ contacts = Table(
     Column("quick_exit", Boolean, nullable=False, default=False),
     Column("outcome", String(24), nullable=False, default="abandoned"),
     Column("helpful", String(8), nullable=True),  # the child's answer to "was this helpful?" after a live chat
+    Column("topics_covered", String(400), nullable=False, default="", server_default=""),  # the bot's topic flows shown
 )
 
 contact_categories = Table(

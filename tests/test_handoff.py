@@ -89,6 +89,7 @@ def test_take_join_talk_both_ways_flag_urgent_end_with_coding_and_the_bot_is_bac
         item = next(i for i in (await asyncio.to_thread(amina.queue))["waiting"] if i["id"] == request)
         assert item["risk"] == "high" and item["categories"]["ocsea.sextortion"] == "online"
         assert item["platform"] == "instagram" and item["channel"] == "webchat" and item["language"] == "en"
+        assert item["topics_covered"] == ["sextortion"]  # what the bot already went through with the child
 
         assert await asyncio.to_thread(amina.take, request) == 200
         await asyncio.sleep(0.5)

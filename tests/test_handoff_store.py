@@ -23,7 +23,8 @@ def queued(url: str, risk: str = "high") -> tuple[str, int]:
     return conversation, request
 
 
-def test_places_in_line_follow_risk_then_arrival_and_a_child_can_leave(db_url: str) -> None:
+def test_places_in_line_follow_risk_then_arrival_and_a_child_can_leave(empty_db_url: str) -> None:
+    db_url = empty_db_url  # a database of its own: places and waits depend on everything in it
     first, _ = queued(db_url, "high")
     second, _ = queued(db_url, "none")
     urgent, _ = queued(db_url, "urgent")
@@ -32,7 +33,8 @@ def test_places_in_line_follow_risk_then_arrival_and_a_child_can_leave(db_url: s
     assert store.waiting_position(second, db_url) == 2 and store.waiting_position(first, db_url) is None
 
 
-def test_the_typical_wait_needs_three_chats_and_is_their_median(db_url: str) -> None:
+def test_the_typical_wait_needs_three_chats_and_is_their_median(empty_db_url: str) -> None:
+    db_url = empty_db_url  # a database of its own: places and waits depend on everything in it
     assert store.typical_wait_minutes(db_url) is None
     now = utc_now()
     for seconds in (30, 200, 1000):
@@ -43,7 +45,8 @@ def test_the_typical_wait_needs_three_chats_and_is_their_median(db_url: str) -> 
     assert store.typical_wait_minutes(db_url) == 4  # the median, 200 s, in whole minutes rounded up
 
 
-def test_take_is_atomic_and_ending_deletes_the_words_but_keeps_the_coding(db_url: str) -> None:
+def test_take_is_atomic_and_ending_deletes_the_words_but_keeps_the_coding(empty_db_url: str) -> None:
+    db_url = empty_db_url  # a database of its own: places and waits depend on everything in it
     conversation, request = queued(db_url)
     assert store.take(request, "a", [("child", "my words"), ("bot", "the bot's words")], db_url) is True
     assert store.take(request, "b", [], db_url) is False

@@ -19,7 +19,7 @@ HEAD = "0005"
 BEFORE_MIGRATIONS = ("contacts", "contact_categories", "contact_sessions", "handoff_requests", "telegram_updates",
                      "telegram_outbox", "telegram_chats", "telegram_sent", "telegram_leases")
 # Columns that later migrations added to those tables (0005: the live handoff).
-ADDED_LATER = {"contacts": {"helpful"}, "handoff_requests": {"counsellor", "taken_at", "ended_at", "flagged"}}
+ADDED_LATER = {"contacts": {"helpful", "topics_covered"}, "handoff_requests": {"counsellor", "taken_at", "ended_at", "flagged"}}
 
 
 def differences(url: str) -> list:

@@ -34,7 +34,7 @@ from bot.tables import (
 
 RISK = {0: "urgent", 1: "high", 2: "normal"}
 TRIAGE_FIELDS = ("channel", "language", "country", "age_band", "highest_risk", "platform", "perpetrator",
-                 "told_anyone", "time_since_event", "caller", "human_requested")
+                 "told_anyone", "time_since_event", "caller", "human_requested", "topics_covered")
 # A counsellor counts as there while their console has been seen this recently (it polls every few seconds;
 # the session's last_seen_at is written at most once a minute).
 PRESENT_WITHIN = timedelta(minutes=3)

@@ -87,6 +87,7 @@ def _item(item: store.QueueItem, username: str) -> dict[str, Any]:
     triage = fields.pop("triage")
     if item.flagged:  # the child wrote urgent words during the live chat: the page alerts on "urgent"
         fields["risk"] = "urgent"
+    triage["topics_covered"] = [topic for topic in str(triage.get("topics_covered") or "").split(",") if topic]
     return {**fields, **triage, "mine": item.counsellor == username}
 
 

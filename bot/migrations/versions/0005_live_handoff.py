@@ -60,6 +60,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('helpful', sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column('topics_covered', sa.String(length=400), server_default='', nullable=False))
 
     with op.batch_alter_table('handoff_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('counsellor', sa.String(length=64), nullable=True))
@@ -85,6 +86,7 @@ def downgrade() -> None:
         batch_op.drop_column('counsellor')
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_column('topics_covered')
         batch_op.drop_column('helpful')
 
     with op.batch_alter_table('handoff_messages', schema=None) as batch_op:

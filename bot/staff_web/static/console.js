@@ -103,7 +103,8 @@ function buildQueueItem(item) {
   take.addEventListener('click', safe(() => takeConversation(item.id, take)));
   const fields = [['Language', item.language], ['Channel', item.channel], ['Country', item.country],
     ['Age band', item.age_band], ['Categories', categoriesText(item.categories)], ['Platform', item.platform],
-    ['Perpetrator', item.perpetrator], ['Told anyone', item.told_anyone], ['Since the event', item.time_since_event]];
+    ['Perpetrator', item.perpetrator], ['Told anyone', item.told_anyone], ['Since the event', item.time_since_event],
+    ['Bot covered', (item.topics_covered || []).join(', ').replace(/_/g, ' ')]];
   return el('li', { className: `queue-item ${risk}`, dataset: { id: item.id } }, el('div', { className: 'q-head' },
     el('span', { className: 'risk', textContent: RISK_LABEL[risk] + (item.flagged ? ' · Flagged' : '') }),
     el('span', { className: 'waited' }), take), el('dl', { className: 'q-fields' }, ...fields.map(([name, value]) =>
