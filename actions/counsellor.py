@@ -2,7 +2,7 @@
 
 A child queued for nobody waits for nothing, so the queue is used only within the counsellors'
 hours (HOURS_FILE, bot.handoff.hours) and while a counsellor is signed in, available and under
-their maximum of chats (bot.handoff.store.counsellors_free).
+their maximum of chats (bot.handoff.presence.counsellors_free).
 If the database cannot say, nobody is promised: the child still gets the numbers.
 """
 
@@ -12,7 +12,8 @@ import logging
 
 from actions.turn import Turn
 from bot.handoff.hours import open_now
-from bot.handoff.store import cancel_waiting, counsellors_free, typical_wait_minutes, waiting_position
+from bot.handoff.presence import counsellors_free
+from bot.handoff.store import cancel_waiting, typical_wait_minutes, waiting_position
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sanic import response
 
-from bot.handoff import store
+from bot.handoff import presence, store
 from bot.handoff.canned import canned
 from bot.handoff.coding import options, parse_coding
 from bot.handoff.relay import relay
@@ -60,8 +60,8 @@ async def _own_chat(request_id: int, session: StaffSession) -> store.Chat | None
 
 # --- session and presence ---------------------------------------------------------------------------
 async def session_info(request: Any, session: StaffSession, settings: Settings) -> Any:
-    available, max_chats = await asyncio.to_thread(store.presence, session.username)
-    name = await asyncio.to_thread(store.display_name, session.username)
+    available, max_chats = await asyncio.to_thread(presence.presence, session.username)
+    name = await asyncio.to_thread(presence.display_name, session.username)
     return _json({"username": session.username, "role": session.role.value, "display_name": name or session.username,
                   "csrf_token": session.csrf, "available": available, "max_chats": max_chats})
 
@@ -72,13 +72,13 @@ async def availability(request: Any, session: StaffSession, settings: Settings) 
     if not isinstance(available, bool) or (max_chats is not None and (
             not isinstance(max_chats, int) or isinstance(max_chats, bool) or not 1 <= max_chats <= 10)):
         return _error('Send {"available": true or false, "max_chats": 1 to 10}.', 400)
-    available, max_chats = await asyncio.to_thread(store.set_presence, session.username, available, max_chats)
+    available, max_chats = await asyncio.to_thread(presence.set_presence, session.username, available, max_chats)
     await asyncio.to_thread(record, session.username, "available" if available else "away")
     return _json({"available": available, "max_chats": max_chats})
 
 
 async def counsellors(request: Any, session: StaffSession, settings: Settings) -> Any:
-    return _json({"counsellors": await asyncio.to_thread(store.counsellors)})
+    return _json({"counsellors": await asyncio.to_thread(presence.counsellors)})
 
 
 # --- the queue -------------------------------------------------------------------------------------
@@ -93,14 +93,14 @@ def _item(item: store.QueueItem, username: str) -> dict[str, Any]:
 
 async def queue(request: Any, session: StaffSession, settings: Settings) -> Any:
     waiting, live = await asyncio.to_thread(store.queue, None if _oversees(session) else session.username)
-    free = await asyncio.to_thread(store.counsellors_free)
+    free = await asyncio.to_thread(presence.counsellors_free)
     return _json({"waiting": [_item(i, session.username) for i in waiting],
                   "live": [_item(i, session.username) for i in live], "counsellors_available": free})
 
 
 async def take(request: Any, session: StaffSession, settings: Settings, request_id: int) -> Any:
-    _, max_chats = await asyncio.to_thread(store.presence, session.username)
-    chats = await asyncio.to_thread(store.live_chats, session.username)
+    _, max_chats = await asyncio.to_thread(presence.presence, session.username)
+    chats = await asyncio.to_thread(presence.live_chats, session.username)
     if chats >= max_chats:
         return _error(f"You already have {chats} live chats, your maximum. End one, or raise your maximum.", 409)
     chat = await asyncio.to_thread(store.chat, request_id)
@@ -109,7 +109,7 @@ async def take(request: Any, session: StaffSession, settings: Settings, request_
     transcript = await relay().transcript(chat.conversation) if relay().transcript and chat.conversation else []
     if not await asyncio.to_thread(store.take, request_id, session.username, transcript):
         return _error("Another counsellor has taken this conversation, or the child left.", 409)
-    name = await asyncio.to_thread(store.display_name, session.username)
+    name = await asyncio.to_thread(presence.display_name, session.username)
     await asyncio.to_thread(store.add_message, request_id, "system", f"{name or session.username} joined the chat.")
     await asyncio.to_thread(record, session.username, "take", f"request:{request_id}")
     key, values = ("live_joined_named", {"counsellor": name}) if name else ("live_joined", {})

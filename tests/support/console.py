@@ -103,7 +103,7 @@ def add_counsellor(url: str, username: str, role: Role = Role.COUNSELLOR, displa
 def on_duty(url: str, username: str = "on.duty") -> Iterator[None]:
     """A counsellor signed in and available now (straight in the database), so that the bot queues
     children who ask for a person or are at urgent risk (it never queues a child for nobody)."""
-    from bot.handoff.store import set_presence
+    from bot.handoff.presence import set_presence
     from bot.staff_web.sessions import start
 
     if username not in {account.username for account in staff.list_accounts(url)}:
