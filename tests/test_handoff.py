@@ -297,3 +297,30 @@ def test_a_closed_page_shows_in_the_console_and_so_does_its_return(service) -> N
         await back.close()
 
     run(scenario())
+
+
+def test_when_a_child_is_taken_the_others_in_line_hear_their_new_place(service) -> None:
+    server, _ = service
+    baraka = counsellor(server, "baraka")
+
+    async def scenario() -> None:
+        first, one = await queued_child(server, baraka)
+        second, two = await queued_child(server, baraka)
+        before = [i["id"] for i in (await asyncio.to_thread(baraka.queue))["waiting"]].index(two) + 1
+        assert await asyncio.to_thread(baraka.take, one) == 200
+        after = [i["id"] for i in (await asyncio.to_thread(baraka.queue))["waiting"]].index(two) + 1
+        assert after == before - 1
+        moved = catalog().message("queue_moved", "en", values={"position": str(after)}).text
+        for _ in range(50):
+            if texts(second)[-1] == moved:
+                break
+            await asyncio.sleep(0.1)
+        assert texts(second)[-1] == moved
+        assert moved not in texts(first)  # the child taken hears that a counsellor joined instead
+        assert (await asyncio.to_thread(baraka.end, one, {}, "counselled"))[0] == 200
+        assert await asyncio.to_thread(baraka.take, two) == 200
+        assert (await asyncio.to_thread(baraka.end, two, {}, "counselled"))[0] == 200
+        for child in (first, second):
+            await child.close()
+
+    run(scenario())

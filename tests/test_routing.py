@@ -149,7 +149,7 @@ def test_questions_about_the_service_are_answered_in_the_first_reply(chat, text:
 # Said only when a counsellor can come (queued, or in a live chat): tests/test_handoff.py, test_hours.py
 # and test_conversation_http.py check that nobody is promised when nobody can come.
 WHEN_ONE_CAN_COME = {"human_queued", "counsellor_coming", "faq_waiting", "faq_waiting_unknown", "live_joined",
-                     "live_joined_named"}
+                     "live_joined_named", "queue_moved"}
 
 
 def test_the_bot_never_promises_a_counsellor_it_does_not_have() -> None:

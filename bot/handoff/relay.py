@@ -190,6 +190,16 @@ class Relay:
         await self.to_child(chat, reply.text, message_id, reply.buttons)
 
 
+async def line_moved(taken: int) -> None:
+    """A child was taken from the line: every child still waiting hears their new place."""
+    try:
+        waiting = await asyncio.to_thread(store.waiting_chats)
+        for place, chat in enumerate(waiting, start=1):
+            await relay().tell_child(chat, "queue_moved", f"live:queue:{taken}:{chat.id}", position=str(place))
+    except Exception as exc:  # noqa: BLE001 - the child can still ask "how long?"
+        log.warning("handoff relay: telling the line it moved failed (%s)", type(exc).__name__)
+
+
 def _country(code: str) -> str | None:
     return None if code in ("", "unknown") else code
 

@@ -151,6 +151,18 @@ def waiting_position(conversation: str, url: str | None = None) -> int | None:
     return ahead + 1
 
 
+def waiting_chats(url: str | None = None) -> list[Chat]:
+    """Every waiting child, in the order they will be taken (their place is their index + 1)."""
+    query = (
+        select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
+        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
+        .where(handoff_requests.c.status == Status.WAITING.value)
+        .order_by(handoff_requests.c.priority, handoff_requests.c.requested_at)
+    )
+    with engine(url).connect() as conn:
+        return [_chat(row) for row in conn.execute(query).all()]
+
+
 def typical_wait_minutes(url: str | None = None) -> int | None:
     """The median wait of the last 20 children taken in the past week, in whole minutes (at least 1);
     None with fewer than 3 to go on: then the child is told honestly that nobody can say."""

@@ -15,7 +15,7 @@ from sanic import response
 from bot.handoff import presence, store
 from bot.handoff.canned import canned
 from bot.handoff.coding import options, parse_coding
-from bot.handoff.relay import relay
+from bot.handoff.relay import line_moved, relay
 from bot.locales import catalog
 from bot.settings import Settings
 from bot.staff import Role, record
@@ -115,6 +115,7 @@ async def take(request: Any, session: StaffSession, settings: Settings, request_
     key, values = ("live_joined_named", {"counsellor": name}) if name else ("live_joined", {})
     await relay().tell_child(chat, key, f"live:joined:{request_id}", **values)
     await relay().announce(request_id)
+    await line_moved(request_id)
     return _json({"id": request_id, "status": store.Status.LIVE.value})
 
 
