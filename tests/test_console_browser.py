@@ -44,6 +44,8 @@ def signed_in_console(browser: object, server) -> tuple[object, object, list[str
     page.click("button[type=submit]")
     page.wait_for_url(console_url + "/console/")
     page.wait_for_selector("#availability")
+    # the page has read the session (it writes #who and the availability together): only then is "away" true
+    wait_until(lambda: page.locator("#who").inner_text() not in ("", "…"), page)
     if "away" in page.locator("#availability-state").inner_text().lower():
         page.click("#availability")
         wait_until(lambda: "away" not in page.locator("#availability-state").inner_text().lower(), page)
