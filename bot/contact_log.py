@@ -153,18 +153,20 @@ PRIORITY = {"urgent": 0, "high": 1}
 def _queue_handoff(conn: Connection, contact_id: str, conversation: str, risk: str) -> None:
     """Queue the conversation for a counsellor; urgent risk goes to the front of the queue.
 
-    The live console that takes requests off this queue is a separate piece of work; this is
-    its input. A second request for the same contact only raises its priority.
+    A second request while waiting or live only raises the priority; one after the chat ended
+    (or after the child left the line) queues the contact again, since the child was told so.
     """
     priority = PRIORITY.get(risk, 2)
-    row = conn.execute(select(handoff_requests.c.priority).where(handoff_requests.c.contact_id == contact_id)).first()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    row = conn.execute(select(handoff_requests.c.priority, handoff_requests.c.status)
+                       .where(handoff_requests.c.contact_id == contact_id)).first()
     if row is None:
-        conn.execute(
-            handoff_requests.insert().values(
-                contact_id=contact_id, conversation=conversation, priority=priority,
-                status="waiting", requested_at=datetime.now(timezone.utc).replace(tzinfo=None),
-            )
-        )
+        conn.execute(handoff_requests.insert().values(
+            contact_id=contact_id, conversation=conversation, priority=priority, status="waiting", requested_at=now))
+    elif row.status not in ("waiting", "live"):
+        conn.execute(update(handoff_requests).where(handoff_requests.c.contact_id == contact_id).values(
+            conversation=conversation, priority=priority, status="waiting", requested_at=now, counsellor=None,
+            taken_at=None, ended_at=None, flagged=False))
     elif priority < row.priority:
         conn.execute(update(handoff_requests).where(handoff_requests.c.contact_id == contact_id).values(priority=priority))
 
@@ -172,26 +174,6 @@ def _queue_handoff(conn: Connection, contact_id: str, conversation: str, risk: s
 def request_handoff(contact_id: str, conversation: str, risk: str, url: str | None = None) -> None:
     """Queue an existing contact for a counsellor (outside a bot turn, e.g. from a console)."""
     with_retry(lambda conn: _queue_handoff(conn, contact_id, conversation, risk), url)
-
-
-def mark_child_left(conversation: str, url: str | None = None) -> int:
-    """The child quick-exited: a queued or live handoff is marked so the counsellor sees they left."""
-    return with_retry(
-        lambda conn: conn.execute(
-            update(handoff_requests)
-            .where(handoff_requests.c.conversation == conversation, handoff_requests.c.status.in_(("waiting", "live")))
-            .values(status="child_left")
-        ).rowcount or 0,
-        url,
-    )
-
-
-def forget_handoffs(conversation: str, url: str | None = None) -> int:
-    """/forget: the conversation's handoff queue entries go (the anonymous contact record stays)."""
-    return with_retry(
-        lambda conn: conn.execute(delete(handoff_requests).where(handoff_requests.c.conversation == conversation)).rowcount or 0,
-        url,
-    )
 
 
 def session_contact_id(conversation: str, url: str | None = None) -> str | None:

@@ -61,3 +61,16 @@ def test_take_is_atomic_and_ending_deletes_the_words_but_keeps_the_coding(empty_
         row = conn.execute(select(handoff_requests).where(handoff_requests.c.id == request)).mappings().one()
         assert (row["status"], row["conversation"], row["flagged"]) == ("ended", "", True)
     assert store.add_message(request, "counsellor", "too late", url=db_url, only_if_live=True) is None
+
+
+def test_asking_again_after_the_chat_ended_queues_the_child_again(empty_db_url: str) -> None:
+    db_url = empty_db_url
+    conversation, request = queued(db_url)
+    contact = store.chat(request, db_url).contact_id
+    assert store.take(request, "a", [], db_url)
+    assert store.end(request, "a", store.Coding({}, {}, "counselled"), db_url)
+    record_turn(ContactUpdate(contact_id=contact, conversation=conversation, channel="webchat", risk="urgent",
+                              queue_for_counsellor=True), db_url)  # the child was told a counsellor is asked for
+    again = store.chat(request, db_url)
+    assert (again.status, again.counsellor, again.conversation) == ("waiting", None, conversation)
+    assert store.waiting_position(conversation, db_url) == 1

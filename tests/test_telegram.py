@@ -145,14 +145,19 @@ def fake(fake_bot_api: FakeTelegram) -> FakeTelegram:
     return fake_bot_api
 
 
-@pytest.fixture(scope="module")
-def tgs(tmp_path_factory: pytest.TempPathFactory, fake: FakeTelegram) -> Iterator[Harness]:
-    server = make_server(tmp_path_factory.mktemp("telegram"))
+def serve_telegram(tmp_path: Path, fake: FakeTelegram) -> Iterator[Harness]:
+    """The service in webhook mode against the fake Bot API, once Telegram has its webhook."""
+    server = make_server(tmp_path)
     server.env.update(telegram_env(fake))
     server.start()
     fake.wait_for(lambda: fake.webhook.get("url"), 30, "setWebhook")
     yield Harness(server, fake)
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def tgs(tmp_path_factory: pytest.TempPathFactory, fake: FakeTelegram) -> Iterator[Harness]:
+    yield from serve_telegram(tmp_path_factory.mktemp("telegram"), fake)
 
 
 # --- set-up and the webhook's gate -------------------------------------------------------------------

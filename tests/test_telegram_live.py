@@ -9,20 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from bot.locales import catalog
-from tests.conftest import make_server
 from tests.fake_telegram import FakeTelegram, message_update
 from tests.support.console import Console, add_counsellor
-from tests.test_telegram import Harness, expected, new_chat, telegram_env, telegram_text
+from tests.test_telegram import Harness, expected, new_chat, serve_telegram, telegram_text
 
 
 @pytest.fixture(scope="module")
 def tgs(tmp_path_factory: pytest.TempPathFactory, fake_bot_api: FakeTelegram) -> Iterator[Harness]:
-    server = make_server(tmp_path_factory.mktemp("telegram-live"))
-    server.env.update(telegram_env(fake_bot_api))
-    server.start()
-    fake_bot_api.wait_for(lambda: fake_bot_api.webhook.get("url"), 30, "setWebhook")
-    yield Harness(server, fake_bot_api)
-    server.stop()
+    yield from serve_telegram(tmp_path_factory.mktemp("telegram-live"), fake_bot_api)
 
 
 def test_a_counsellor_takes_a_telegram_chat_and_they_talk_both_ways_until_the_child_exits(tgs: Harness) -> None:

@@ -31,6 +31,13 @@ URGENT_LABEL = {"suicidal": "urgent_risk", "danger_now": "danger_now"}
 NOTE_MEDIA = "(The child sent a picture, video or file. It was not opened.)"
 NOTE_BUTTON = "(The child pressed a button: {name})"
 
+def payload_note(text: str) -> str:
+    """What a counsellor reads for a message: the words, or a note for a button press or a file."""
+    if not text.startswith("/"):
+        return text
+    return NOTE_MEDIA if text.startswith("/shared_media") else NOTE_BUTTON.format(name=text[1:].split("{")[0])
+
+
 Sender = Callable[[str, dict[str, Any]], Awaitable[None]]  # (conversation, {"text", "language", "id", ...})
 Transcript = Callable[[str], Awaitable[list[tuple[str, str]]]]
 
@@ -147,12 +154,8 @@ class Relay:
         chat = await asyncio.to_thread(store.live_chat, conversation)
         if chat is None:
             return False
-        urgent = None
-        if text.startswith("/"):
-            shown = NOTE_MEDIA if text.startswith("/shared_media") else NOTE_BUTTON.format(name=text[1:].split("{")[0])
-        else:
-            shown = text
-            urgent = URGENT_LABEL.get(safety_net().check(text).urgent or "")
+        shown = payload_note(text)
+        urgent = None if shown != text else URGENT_LABEL.get(safety_net().check(text).urgent or "")
         await asyncio.to_thread(store.add_message, chat.id, "child", shown, urgent)
         await self.announce(chat.id)
         return True

@@ -15,6 +15,7 @@ from enum import Enum
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
 from bot.database import engine, with_retry
 from bot.sealing import fernet
@@ -113,23 +114,16 @@ def queue(username: str | None = None, url: str | None = None) -> tuple[list[Que
 
 
 def chat(request_id: int, url: str | None = None) -> Chat | None:
-    query = (
-        select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
-        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
-        .where(handoff_requests.c.id == request_id)
-    )
-    with engine(url).connect() as conn:
-        row = conn.execute(query).first()
-    return _chat(row) if row else None
+    return _first(_with_contact().where(handoff_requests.c.id == request_id), url)
 
 
 def live_chat(conversation: str, url: str | None = None) -> Chat | None:
     """The live chat a child's conversation is in, if any: one indexed lookup per message."""
-    query = (
-        select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
-        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
-        .where(handoff_requests.c.conversation == conversation, handoff_requests.c.status == Status.LIVE.value)
-    )
+    return _first(_with_contact().where(
+        handoff_requests.c.conversation == conversation, handoff_requests.c.status == Status.LIVE.value), url)
+
+
+def _first(query: Select, url: str | None) -> Chat | None:
     with engine(url).connect() as conn:
         row = conn.execute(query).first()
     return _chat(row) if row else None
@@ -153,12 +147,8 @@ def waiting_position(conversation: str, url: str | None = None) -> int | None:
 
 def waiting_chats(url: str | None = None) -> list[Chat]:
     """Every waiting child, in the order they will be taken (their place is their index + 1)."""
-    query = (
-        select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
-        .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
-        .where(handoff_requests.c.status == Status.WAITING.value)
-        .order_by(handoff_requests.c.priority, handoff_requests.c.requested_at)
-    )
+    query = (_with_contact().where(handoff_requests.c.status == Status.WAITING.value)
+             .order_by(handoff_requests.c.priority, handoff_requests.c.requested_at))
     with engine(url).connect() as conn:
         return [_chat(row) for row in conn.execute(query).all()]
 
@@ -199,6 +189,12 @@ def cancel_waiting(conversation: str, url: str | None = None) -> bool:
     return with_retry(lambda conn: conn.execute(update(handoff_requests).where(
         handoff_requests.c.conversation == conversation, handoff_requests.c.status == Status.WAITING.value,
     ).values(status=Status.CANCELLED.value, ended_at=utc_now())).rowcount == 1, url)
+
+
+def _with_contact() -> Select:
+    """A request with what the relay needs of its contact: the channel, language and country."""
+    return (select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
+            .join(contacts, contacts.c.id == handoff_requests.c.contact_id))
 
 
 def _chat(row: object) -> Chat:
@@ -261,12 +257,9 @@ def end(request_id: int, username: str | None, coding: Coding, url: str | None =
     now = utc_now()
 
     def work(conn: Connection) -> Chat | None:
-        found = conn.execute(
-            select(handoff_requests, contacts.c.channel, contacts.c.language, contacts.c.country)
-            .join(contacts, contacts.c.id == handoff_requests.c.contact_id)
-            .where(handoff_requests.c.id == request_id,
-                   handoff_requests.c.status.in_((Status.LIVE.value, Status.CHILD_LEFT.value)))
-        ).first()
+        found = conn.execute(_with_contact().where(
+            handoff_requests.c.id == request_id,
+            handoff_requests.c.status.in_((Status.LIVE.value, Status.CHILD_LEFT.value)))).first()
         if found is None or (username is not None and found.counsellor != username):
             return None
         ended = conn.execute(update(handoff_requests).where(

@@ -8,7 +8,7 @@ from typing import Any
 
 from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 
-from bot.handoff.relay import NOTE_BUTTON, NOTE_MEDIA, Transcript
+from bot.handoff.relay import Transcript, payload_note
 
 MAX_LINES = 200
 
@@ -19,10 +19,7 @@ def lines(events: list[Any]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for event in events[start:]:
         if isinstance(event, UserUttered) and event.text:
-            text = event.text
-            if text.startswith("/"):
-                text = NOTE_MEDIA if text.startswith("/shared_media") else NOTE_BUTTON.format(name=text[1:].split("{")[0])
-            found.append(("child", text))
+            found.append(("child", payload_note(event.text)))
         elif isinstance(event, BotUttered) and event.text:
             found.append(("bot", event.text))
     return found[-MAX_LINES:]
