@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | actions | triage | evaluate | purge | check | staff | db`."""
+"""Command line: `python -m bot serve | actions | triage | evaluate | purge | check | staff | db | export`."""
 
 from __future__ import annotations
 
@@ -87,11 +87,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.retention import purge, purge_telegram
+    from bot.retention import purge, purge_contacts, purge_telegram
 
     removed = purge(args.days)
     telegram = purge_telegram(args.days)
-    print(f"Deleted {removed} conversation events older than the retention period, and {telegram} expired Telegram records.")
+    old = purge_contacts(args.contact_days)
+    print(f"Deleted {removed} conversation events older than the retention period, {telegram} expired Telegram "
+          f"records and {old} contact records older than CONTACT_RETENTION_DAYS.")
     return 0
 
 
@@ -147,14 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--dev", action="store_true", help="the development set (tests/dev/) instead of tests/eval/")
     purge = sub.add_parser("purge", help="delete conversation events older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None)
+    purge.add_argument("--contact-days", type=int, default=None, help="contact records (default CONTACT_RETENTION_DAYS)")
     sub.add_parser("check", help="check that every text in locales/ renders")
     from bot import staff_cli
 
     staff_cli.register(sub)
+    from bot.review import cli as review_cli
+
+    review_cli.register(sub)
     args = parser.parse_args(argv)
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
-    if args.command in ("serve", "actions", "purge", "staff", "db"):
+    if args.command in ("serve", "actions", "purge", "staff", "db", "export"):
         from bot.settings import get_settings, secure_data_dir
 
         secure_data_dir(get_settings().data_dir)
@@ -169,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         run_action_server()
         return 0
     commands = {"triage": cmd_triage, "evaluate": cmd_evaluate, "purge": cmd_purge, "check": cmd_check,
-                "staff": staff_cli.cmd_staff, "db": staff_cli.cmd_db}
+                "staff": staff_cli.cmd_staff, "db": staff_cli.cmd_db,
+                "export": review_cli.cmd_export}
     return commands[args.command](args)
 
 

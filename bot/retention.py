@@ -1,8 +1,10 @@
-"""Retention of Rasa's conversation events, which hold what children wrote.
+"""Retention: Rasa's conversation events, which hold what children wrote, and the contact log.
 
-The anonymous contact log is kept; the tracker store's events are deleted once older than
-RETENTION_DAYS (default 30): every event of a conversation that has been quiet that long, and
-the old finished sessions of conversations that are still going.
+The tracker store's events are deleted once older than RETENTION_DAYS (default 30): every event
+of a conversation that has been quiet that long, and the old finished sessions of conversations
+that are still going. The anonymised contact log is kept CONTACT_RETENTION_DAYS (default five
+years, for year-on-year statistics), then each contact goes with its categories, coding and
+handoff record. The staff audit log is never purged here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from sqlalchemy import and_, delete, func, select
@@ -23,6 +25,14 @@ from bot.database import engine, with_retry
 from bot.handoff.store import purge_messages
 from bot.settings import Settings, get_settings
 from bot.sqlite import vacuum
+from bot.tables import (
+    contact_categories,
+    contacts,
+    counsellor_categories,
+    counsellor_codings,
+    handoff_messages,
+    handoff_requests,
+)
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 6 * 3600
@@ -71,6 +81,37 @@ def purge_telegram(days: int | None = None, url: str | None = None, now: float |
     return TelegramStore(url).purge(days, now)
 
 
+CONTACT_BATCH = 5000
+# A contact's rows in other tables, deleted before it (SQLite enforces no foreign keys here).
+CONTACT_CHILDREN = (contact_categories, counsellor_categories, counsellor_codings)
+
+
+def purge_contacts(days: int | None = None, url: str | None = None, now: datetime | None = None) -> int:
+    """Delete contact records that started more than `days` ago, in batches (one short
+    transaction each, so the service goes on writing); returns how many went."""
+    days = get_settings().contact_retention_days if days is None else days
+    cutoff = (now or datetime.now(timezone.utc).replace(tzinfo=None)) - timedelta(days=days)
+
+    def batch(conn: Connection) -> int:
+        ids = list(conn.execute(select(contacts.c.id).where(contacts.c.started_hour < cutoff).limit(CONTACT_BATCH))
+                   .scalars())
+        if not ids:
+            return 0
+        requests = select(handoff_requests.c.id).where(handoff_requests.c.contact_id.in_(ids))
+        conn.execute(delete(handoff_messages).where(handoff_messages.c.request_id.in_(requests)))
+        conn.execute(delete(handoff_requests).where(handoff_requests.c.contact_id.in_(ids)))
+        for child in CONTACT_CHILDREN:
+            conn.execute(delete(child).where(child.c.contact_id.in_(ids)))
+        return conn.execute(delete(contacts).where(contacts.c.id.in_(ids))).rowcount or 0
+
+    total = 0
+    while True:
+        done = with_retry(batch, url)
+        total += done
+        if done < CONTACT_BATCH:
+            return total
+
+
 def forget_conversation(sender_id: str, url: str | None = None) -> int:
     """Delete every tracker event of one conversation (/forget); returns how many were deleted."""
 
@@ -94,10 +135,12 @@ def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
                 if time.monotonic() - last_purge >= PURGE_INTERVAL_SECONDS:
                     removed = await loop.run_in_executor(None, purge, settings.retention_days)
                     telegram = await loop.run_in_executor(None, purge_telegram, settings.retention_days)
+                    old = await loop.run_in_executor(None, purge_contacts, settings.contact_retention_days)
                     last_purge = time.monotonic()
-                    if removed or telegram:
-                        log.info("retention: deleted %d conversation events older than %d days, %d Telegram records",
-                                 removed, settings.retention_days, telegram)
+                    if removed or telegram or old:
+                        log.info("retention: deleted %d conversation events older than %d days, %d Telegram records, "
+                                 "%d contact records older than %d days", removed, settings.retention_days, telegram,
+                                 old, settings.contact_retention_days)
                 await loop.run_in_executor(None, partial(end_sessions, older_than_minutes=SESSION_MINUTES))
                 # A live chat's words: gone once it is over, and after a day in any case.
                 await loop.run_in_executor(None, purge_messages, LIVE_MESSAGES_KEPT)

@@ -77,6 +77,7 @@ class Settings:
     staff_shift_hours: int = 12  # and after this long in any case (a shift)
     staff_cookie_secure: bool = True  # the session cookie only over https; false for plain-http testing
     console_port: int = 5006  # the staff pages and the console API: their own port, never on PORT
+    contact_retention_days: int = 5 * 365 + 1  # the anonymised contact log: five years, then purged
     host: str = "0.0.0.0"
 
     @property
@@ -103,6 +104,7 @@ def get_settings() -> Settings:
         staff_shift_hours=int(os.environ.get("STAFF_SHIFT_HOURS", "12")),
         staff_cookie_secure=os.environ.get("STAFF_COOKIE_SECURE", "true").strip().lower() not in ("false", "0", "no"),
         console_port=int(os.environ.get("CONSOLE_PORT", "5006")),
+        contact_retention_days=int(os.environ.get("CONTACT_RETENTION_DAYS", str(5 * 365 + 1))),
         host=os.environ.get("HOST", "0.0.0.0"),
     )
 

@@ -68,9 +68,9 @@ def audit(conn: Connection, actor: str, action: str, target: str | None = None, 
     conn.execute(insert(staff_audit).values(at=utc_now(), actor=actor, action=action, target=target, detail=detail))
 
 
-def record(actor: str, action: str, target: str | None = None, detail: str | None = None) -> None:
+def record(actor: str, action: str, target: str | None = None, detail: str | None = None, url: str | None = None) -> None:
     """One audit entry in a transaction of its own (an action with nothing else to write)."""
-    with_retry(lambda conn: audit(conn, actor, action, target, detail))
+    with_retry(lambda conn: audit(conn, actor, action, target, detail), url)
 
 
 def _seal(secret: str) -> bytes:
@@ -191,8 +191,27 @@ def authenticate(username: str, password: str, code: str | None, url: str | None
     return role if ok else None
 
 
-def audit_entries(url: str | None = None, limit: int = 100) -> list[dict]:
-    with engine(url).connect() as conn:
-        rows = conn.execute(select(staff_audit).order_by(staff_audit.c.id.desc()).limit(limit)).all()
-    return [dict(r._mapping) for r in rows]
+AUDIT_FILTERS = ("actor", "action", "from", "to")
 
+
+def audit_entries(url: str | None = None, limit: int = 100, *, actor: str = "", action: str = "",
+                  **days: str) -> list[dict]:
+    """The newest entries, optionally one person's, one kind of action (a prefix: "export" finds
+    every export) and a range of days (`from`, `to`: YYYY-MM-DD, inclusive). Read-only: nothing in
+    the application edits or deletes an entry."""
+    query = select(staff_audit).order_by(staff_audit.c.id.desc()).limit(limit)
+    if actor:
+        query = query.where(staff_audit.c.actor == actor)
+    if action:
+        query = query.where(staff_audit.c.action.startswith(action, autoescape=True))
+    try:
+        first, last = (datetime.fromisoformat(days[name]) if days.get(name) else None for name in ("from", "to"))
+    except ValueError:
+        raise ValueError("Dates must be written as YYYY-MM-DD.") from None
+    if first:
+        query = query.where(staff_audit.c.at >= first)
+    if last:
+        query = query.where(staff_audit.c.at < last + timedelta(days=1))
+    with engine(url).connect() as conn:
+        rows = conn.execute(query).all()
+    return [dict(r._mapping) for r in rows]

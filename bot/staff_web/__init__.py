@@ -1,5 +1,6 @@
 """The staff side, on its own port (CONSOLE_PORT): sign-in, sign-out, the home page, the audit
-log (admin), the counsellor console page and its JSON API under /console/api (bot.staff_web.console_api).
+log (admin), the statistics page and exports (bot.staff_web.review_api), the counsellor console
+page and its JSON API under /console/api (bot.staff_web.console_api).
 
 Deny by default: the only staff routes are the rows of ROUTES, each naming the roles that may
 use it (PUBLIC for the sign-in page); `guard` enforces them in one place, with the CSRF check on
@@ -21,13 +22,14 @@ from sanic import Blueprint, response
 
 from bot.ratelimit import RateLimiter, client_address
 from bot.settings import Settings
-from bot.staff import Role, audit_entries, authenticate, record
-from bot.staff_web import console_api, pages
+from bot.staff import AUDIT_FILTERS, Role, audit_entries, authenticate, record
+from bot.staff_web import console_api, pages, review_api
 from bot.staff_web.sessions import COOKIE, StaffSession, end, find, start
 
 PUBLIC: frozenset[Role] = frozenset()
 EVERY_ROLE: frozenset[Role] = frozenset(Role)
 COUNSELLING = frozenset({Role.COUNSELLOR, Role.SUPERVISOR})
+REVIEWING = frozenset({Role.SUPERVISOR, Role.DATA_OFFICER})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Sign-in attempts per client address: a burst of 10, then one every 6 seconds (lockout per
 # account is in bot.staff).
@@ -152,8 +154,12 @@ async def whoami(request: Any, session: StaffSession, settings: Settings) -> Any
 
 
 async def audit_log(request: Any, session: StaffSession, settings: Settings) -> Any:
-    entries = await asyncio.to_thread(audit_entries, None, 200)
-    return response.html(pages.audit(session, entries))
+    chosen = {name: str(request.args.get(name, "")).strip()[:64] for name in AUDIT_FILTERS}
+    try:
+        entries = await asyncio.to_thread(audit_entries, None, 500, **chosen)
+    except ValueError as wrong:
+        return response.html(pages.audit(session, [], chosen, str(wrong)), status=400)
+    return response.html(pages.audit(session, entries, chosen))
 
 
 CONSOLE_PAGE = (Path(__file__).parent / "static" / "console.html")
@@ -171,6 +177,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/", home, EVERY_ROLE),
     Route("GET", "/staff/api/session", whoami, EVERY_ROLE, page=False),
     Route("GET", "/staff/audit", audit_log, frozenset({Role.ADMIN})),
+    Route("GET", "/staff/statistics", review_api.statistics_page, REVIEWING),
+    Route("GET", "/staff/api/statistics", review_api.statistics, REVIEWING, page=False),
+    Route("GET", "/staff/api/export", review_api.aggregate_export, REVIEWING, page=False),
+    Route("GET", "/staff/api/export/records", review_api.records_export, frozenset({Role.DATA_OFFICER}), page=False),
     Route("GET", "/console/", console_page, COUNSELLING),
     Route("POST", "/console/api/session", api_sign_in, PUBLIC, page=False),
     Route("DELETE", "/console/api/session", api_sign_out, EVERY_ROLE, page=False),

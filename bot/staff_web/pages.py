@@ -37,17 +37,32 @@ def _sign_out(csrf: str) -> str:
 
 def home(session: Any) -> str:
     links = '<li><a href="/staff/audit">Staff audit log</a></li>' if session.role is Role.ADMIN else ""
+    if session.role in (Role.SUPERVISOR, Role.DATA_OFFICER):
+        links += '<li><a href="/staff/statistics">Helpline statistics and exports</a></li>'
     if session.role in (Role.COUNSELLOR, Role.SUPERVISOR):
         links += '<li><a href="/console/">Counsellor console: the queue and live chats</a></li>'
     return _page("Staff", f"""<h1>Signed in as {escape(session.username)} ({escape(session.role.value)})</h1>
 <ul>{links}</ul>{_sign_out(session.csrf)}""")
 
 
-def audit(session: Any, entries: list[dict]) -> str:
+def _audit_filters(chosen: dict[str, str]) -> str:
+    def field(name: str, label: str, kind: str = "text") -> str:
+        return (f'<label>{label} <input name="{name}" type="{kind}" value="{escape(chosen.get(name, ""))}" '
+                f'maxlength="64"></label>')
+
+    return ('<form method="get" action="/staff/audit" class="filters">'
+            + field("actor", "Who (username, or cli)") + field("action", "What (e.g. export, sign_in)")
+            + field("from", "From", "date") + field("to", "To", "date")
+            + '<button type="submit">Show</button> <a href="/staff/audit">Clear</a></form>')
+
+
+def audit(session: Any, entries: list[dict], chosen: dict[str, str] | None = None, problem: str | None = None) -> str:
     rows = "".join(
         f"<tr><td>{escape(str(e['at']))}</td><td>{escape(e['actor'])}</td><td>{escape(e['action'])}</td>"
         f"<td>{escape(e['target'] or '')}</td><td>{escape(e['detail'] or '')}</td></tr>" for e in entries)
-    return _page("Staff audit log", f"""<h1>Staff audit log</h1><p>The newest {len(entries)} entries.</p>
+    alert = f'<p role="alert" class="problem">{escape(problem)}</p>' if problem else ""
+    return _page("Staff audit log", f"""<h1>Staff audit log</h1>{alert}{_audit_filters(chosen or {})}
+<p>{len(entries)} entries, newest first (at most 500). Entries cannot be edited or deleted from the application.</p>
 <table><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Account</th><th>Detail</th></tr></thead>
 <tbody>{rows}</tbody></table><p><a href="/staff/">Back</a></p>{_sign_out(session.csrf)}""")
 
