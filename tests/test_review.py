@@ -119,6 +119,14 @@ def test_every_figure_follows_the_period_and_filters(known_log: str, params: dic
     assert sum(row[1] for row in figures["over_time"]["rows"]) == expected
 
 
+def test_a_period_with_no_contacts_has_zeros_everywhere(known_log: str) -> None:
+    total, figures = figures_of(known_log, period="year", **{"from": "2020-05-05"})
+    assert total == 0 and len(figures["over_time"]["rows"]) == 12
+    assert all(row[1] == 0 for fid in ("categories", "age_band", "risk") for row in figures[fid]["rows"])
+    made = export("tester", "aggregate", parse({"period": "year", "from": "2020-05-05"}), "csv", known_log)
+    assert made.rows > 100
+
+
 @pytest.mark.parametrize(("params", "problem"), [
     ({"period": "fortnight"}, "period"), ({"from": "14/03/2026"}, "YYYY-MM-DD"), ({"category": "sextortion"}, "category"),
     ({"risk": "extreme"}, "risk"), ({"period": "custom", "from": "2026-03-02", "to": "2026-03-01"}, "before"),

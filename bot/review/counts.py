@@ -139,7 +139,7 @@ def _dimensions(conn: Connection, result: Counts) -> None:
              .group_by(filtered.c[name]) for name in DIMENSIONS]
     for dim, value, n in conn.execute(union_all(*parts)):
         result.by.setdefault(dim, Counter())[value if value is not None else "unknown"] += n
-    result.total = sum(result.by["channel"].values())
+    result.total = sum(result.by.get("channel", Counter()).values())
     result.coded = conn.execute(select(func.count()).select_from(filtered).where(filtered.c.coded == 1)).scalar_one()
     for hour, n in conn.execute(select(filtered.c.started_hour, func.count()).group_by(filtered.c.started_hour)):
         result.hours[hour if isinstance(hour, datetime) else datetime.fromisoformat(str(hour))] += n
