@@ -23,6 +23,7 @@ from sqlalchemy.sql import column, table
 from bot.contact_log import SESSION_MINUTES, end_sessions
 from bot.database import engine, with_retry
 from bot.handoff.store import purge_messages
+from bot.review import summary
 from bot.settings import Settings, get_settings
 from bot.sqlite import vacuum
 from bot.tables import (
@@ -39,6 +40,7 @@ PURGE_INTERVAL_SECONDS = 6 * 3600
 # Links from conversations to contacts are cut this often (a session ends after SESSION_MINUTES).
 SESSION_SWEEP_SECONDS = 15 * 60
 LIVE_MESSAGES_KEPT = timedelta(days=1)  # a live chat's messages at most; they go when it ends
+SUMMARY_DAYS_PER_PASS = 400  # a first backfill of years of log spreads over a few passes
 
 events = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"))
 
@@ -109,7 +111,9 @@ def purge_contacts(days: int | None = None, url: str | None = None, now: datetim
         done = with_retry(batch, url)
         total += done
         if done < CONTACT_BATCH:
-            return total
+            break
+    summary.forget_before(cutoff.date(), url)  # the purged days' counts go too
+    return total
 
 
 def forget_conversation(sender_id: str, url: str | None = None) -> int:
@@ -125,7 +129,8 @@ def forget_conversation(sender_id: str, url: str | None = None) -> int:
 
 def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
     """A Sanic background task: purges at start-up and every six hours, and every quarter of an
-    hour cuts the links from conversations whose session has ended to their contact records."""
+    hour cuts the links from conversations whose session has ended to their contact records and
+    brings the review's daily summary up to date."""
 
     async def run(_app: object = None) -> None:
         last_purge = -float("inf")
@@ -144,6 +149,8 @@ def retention_task(settings: Settings) -> Callable[..., Awaitable[None]]:
                 await loop.run_in_executor(None, partial(end_sessions, older_than_minutes=SESSION_MINUTES))
                 # A live chat's words: gone once it is over, and after a day in any case.
                 await loop.run_in_executor(None, purge_messages, LIVE_MESSAGES_KEPT)
+                # The review's daily summary: settled days added, days with late codings rebuilt.
+                await loop.run_in_executor(None, partial(summary.refresh, limit=SUMMARY_DAYS_PER_PASS))
             except Exception as exc:  # noqa: BLE001 - the type only: a database error may quote values
                 log.error("retention: a pass failed (%s); it runs again later", type(exc).__name__)
             await asyncio.sleep(SESSION_SWEEP_SECONDS)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -107,7 +108,7 @@ counsellor_codings = Table(
     Column("told_anyone", String(16), nullable=False, default="unknown"),
     Column("gender", String(8), nullable=False, default="unknown"),
     Column("outcome", String(24), nullable=False),
-    Column("coded_on", DateTime(timezone=False), nullable=False),  # the day, not the minute
+    Column("coded_on", DateTime(timezone=False), nullable=False, index=True),  # the day, not the minute
 )
 
 counsellor_categories = Table(
@@ -169,6 +170,21 @@ telegram_leases = Table(
     Column("conversation", String(64), primary_key=True),
     Column("owner", String(32), nullable=False),  # the process working the chat
     Column("expires_at", Float, nullable=False),
+)
+
+
+# --- the review's daily summary (bot.review.summary) --------------------------------------------
+# Each settled day's counts, for all contacts ("" slice) and per single filter ("channel=webchat"),
+# zlib-compressed JSON of bot.review.tally.Counts: a year's statistics add up 365 of them instead
+# of reading every contact. Rebuilt from the log, so it can always be dropped.
+review_daily = Table(
+    "review_daily",
+    metadata,
+    Column("slice", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("built_at", DateTime(timezone=False), nullable=False),
+    Index("ix_review_daily_day", "day"),
 )
 
 

@@ -1,6 +1,9 @@
 """The statistics and exports (bot.review) against figures worked out by hand on a small known log
 (tests/support/contact_data.py), on SQLite and PostgreSQL.
 
+Each test runs three ways: on SQLite and PostgreSQL reading the log, and with the daily summary
+built (bot.review.summary), which must give the same figures to the contact.
+
 March 2026 holds c1, c2, c3, c4, c5 and c8 (c6 is 1 April, c7 is 28 February). c2 and c8 were
 coded by a counsellor, so their categories and attributes are the counsellor's (an attribute the
 counsellor left unknown keeps the bot's: c8's perpetrator stays "stranger").
@@ -12,11 +15,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.review import export, parse, statistics
+from bot.review import export, parse, statistics, summary
 from bot.review.query import QueryError
 from bot.staff import audit_entries
 from tests.support.contact_data import load_known_log
@@ -24,13 +28,15 @@ from tests.support.contact_data import load_known_log
 MARCH = {"period": "month", "from": "2026-03-14"}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "summarised"])
 def known_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}"
-    else:
+    if request.param == "postgresql":
         url = request.getfixturevalue("module_postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}"
     load_known_log(url)
+    if request.param == "summarised":
+        assert summary.refresh(url, now=datetime(2026, 6, 1)) > 90  # every day from 28 February to 29 May
     yield url
 
 

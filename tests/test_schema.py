@@ -15,7 +15,7 @@ from bot.schema import ensure_schema, include_object
 from bot.settings import PROJECT_ROOT
 from bot.tables import metadata
 
-HEAD = "0005"
+HEAD = "0006"
 BEFORE_MIGRATIONS = ("contacts", "contact_categories", "contact_sessions", "handoff_requests", "telegram_updates",
                      "telegram_outbox", "telegram_chats", "telegram_sent", "telegram_leases")
 # Columns that later migrations added to those tables (0005: the live handoff).

@@ -13,11 +13,14 @@ import csv
 import io
 import random
 from collections import defaultdict
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.synthetic_contacts import load
+from bot.database import engine
 from bot.review import export, parse
 from bot.review.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress_row
 
@@ -81,13 +84,8 @@ def test_worked_examples(values: list[int], published: list | None) -> None:
 @pytest.fixture(scope="module")
 def generated_log(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A year of synthetic contacts (bench/synthetic_contacts.py), enough for big and small cells."""
-    from bench.synthetic_contacts import load
-    from bot.database import engine
-
     url = f"sqlite:///{tmp_path_factory.mktemp('suppression') / 'log.db'}"
     engine(url)  # the schema
-    from datetime import date
-
     load(url, 3000, seed=11, first_day=date(2025, 1, 1), days=365)
     return url
 

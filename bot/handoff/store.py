@@ -34,7 +34,7 @@ from bot.tables import (
 RISK = {0: "urgent", 1: "high", 2: "normal"}
 TRIAGE_FIELDS = ("channel", "language", "country", "age_band", "highest_risk", "platform", "perpetrator",
                  "told_anyone", "time_since_event", "caller", "human_requested", "topics_covered")
-_seal = fernet(b"handoff-messages")
+SEAL_PURPOSE = b"handoff-messages"  # the key is derived on first use (fernet caches it), not at import
 
 
 class Status(str, Enum):
@@ -217,7 +217,7 @@ def take(request_id: int, username: str, transcript: list[tuple[str, str]], url:
             return False
         if transcript:
             conn.execute(insert(handoff_messages), [
-                {"request_id": request_id, "sender": sender, "body": _seal.encrypt(text.encode()), "at": now}
+                {"request_id": request_id, "sender": sender, "body": fernet(SEAL_PURPOSE).encrypt(text.encode()), "at": now}
                 for sender, text in transcript])
         return True
 
@@ -325,7 +325,7 @@ def add_message(request_id: int, sender: str, text: str, urgent: str | None = No
         if urgent:
             conn.execute(update(handoff_requests).where(handoff_requests.c.id == request_id).values(flagged=True))
         return conn.execute(insert(handoff_messages).values(
-            request_id=request_id, sender=sender, body=_seal.encrypt(text.encode()), urgent=urgent, at=utc_now(),
+            request_id=request_id, sender=sender, body=fernet(SEAL_PURPOSE).encrypt(text.encode()), urgent=urgent, at=utc_now(),
         )).inserted_primary_key[0]
 
     return with_retry(work, url)
@@ -336,7 +336,7 @@ def messages_after(request_id: int, after: int, limit: int = 200, url: str | Non
              .order_by(handoff_messages.c.seq).limit(limit))
     with engine(url).connect() as conn:
         rows = conn.execute(query).all()
-    return [Message(row.seq, row.sender, _seal.decrypt(row.body).decode(), row.at, row.urgent) for row in rows]
+    return [Message(row.seq, row.sender, fernet(SEAL_PURPOSE).decrypt(row.body).decode(), row.at, row.urgent) for row in rows]
 
 
 def purge_messages(older_than: timedelta, url: str | None = None) -> int:

@@ -1,7 +1,7 @@
 """Helpline review: statistics of the anonymised contact log and its exports (CHI-style aggregate,
 anonymised records), for the supervisor and data officer roles and the `export` command.
 
-query (period and filters) -> counts (the database) -> figures (the page) / export (the files);
+query (period and filters) -> summary / counts (the database) -> figures (the page) / export (the files);
 every export is written to the staff audit log by `export`, whoever asked and however.
 """
 
@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from bot.review import export as exports
 from bot.review import figures
-from bot.review.counts import count
 from bot.review.query import QueryError, ReviewQuery, parse
+from bot.review.summary import count
 from bot.staff import record
 
 __all__ = ["QueryError", "ReviewQuery", "export", "parse", "statistics"]

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from sqlalchemy import select
-
 from bot.database import engine
 from bot.handoff.coding import CATEGORIES
 from bot.review import labels, suppression
-from bot.review.counts import CROSS, OCSEA_ATTRIBUTES, Counts, count, effective_categories, fill, filtered
+from bot.review.counts import read
 from bot.review.query import ReviewQuery
+from bot.review.summary import count
+from bot.review.tally import CROSS, OCSEA_ATTRIBUTES, SEP, Counts
 
 Format = Literal["csv", "json"]
 AGGREGATE_COLUMNS = ("section", "main_category", "subcategory", "code", "breakdown", "value", "label", "contacts")
@@ -53,18 +53,22 @@ def _breakdown_rows(counts: Counts, channels: tuple[str, ...]) -> Iterator[tuple
     values = {**BREAKDOWN_VALUES, "channel": channels}
     for name in CROSS:
         yield "all_contacts", "all", name, {v: counts.by.get(name, Counter()).get(v, 0) for v in values[name]}
+    cross, settings, ocsea = counts.by_code("cross"), counts.by_code("settings"), counts.by_code("ocsea")
     for code in CATEGORIES:
         for position, name in enumerate(CROSS):
             split: Counter = Counter()
-            for key, n in counts.cross.items():
-                if key[0] == code:
-                    split[key[position + 1]] += n
+            for key, n in cross.get(code, Counter()).items():
+                split[key.split(SEP)[position]] += n
             yield "categories", code, name, {v: split.get(v, 0) for v in values[name]}
     for code in labels.DISRUPTING_HARM:
-        where = counts.settings.get(code, Counter())
+        where = settings.get(code, Counter())
         yield "ocsea_indicators", code, "setting", {v: where.get(v, 0) for v in labels.SETTINGS}
+        attributes: dict[str, Counter] = {}
+        for key, n in ocsea.get(code, Counter()).items():
+            name, value = key.split(SEP, 1)
+            attributes.setdefault(name, Counter())[value] += n
         for name in OCSEA_ATTRIBUTES:
-            split = counts.per_category.get(code, {}).get(name, Counter())
+            split = attributes.get(name, Counter())
             yield "ocsea_indicators", code, name, {v: split.get(v, 0) for v in values[name]}
 
 
@@ -102,27 +106,19 @@ def _week(hour: datetime) -> str:
 def record_rows(query: ReviewQuery, url: str | None = None) -> list[dict[str, Any]]:
     """One row per contact: no contact id, no hash, no hour; sorted by content, so the order
     carries no time either. `record` numbers the rows of this file only."""
-    with engine(url).begin() as conn:
-        fill(conn, query)
-        try:
-            effective = effective_categories()
-            cats: dict[str, list[str]] = {}
-            for contact, code, setting in conn.execute(select(effective.c.contact_id, effective.c.code, effective.c.setting)):
-                cats.setdefault(contact, []).append(f"{code}({setting})" if setting else code)
-            contacts = conn.execute(select(filtered)).mappings().all()
-        finally:
-            filtered.drop(conn, checkfirst=True)
     rows = []
-    for row in contacts:
-        hour = row["started_hour"] if isinstance(row["started_hour"], datetime) else datetime.fromisoformat(
-            str(row["started_hour"]))
-        rows.append({
-            "week_starting": _week(hour), **{name: row[name] for name in (
-                "channel", "language", "country", "age_band", "gender", "caller", "perpetrator", "platform",
-                "time_since_event", "told_anyone", "highest_risk", "outcome")},
-            "asked_for_counsellor": row["human_requested"], "quick_exit": row["quick_exit"],
-            "coded_by": "counsellor" if row["coded"] else "bot", "categories": ";".join(sorted(cats.get(row["id"], []))),
-        })
+    with engine(url).connect() as conn:
+        for contact in read(conn, query.period.start, query.period.end, query.filters):
+            values = contact.values
+            rows.append({
+                "week_starting": _week(contact.hour), **{name: values[name] for name in (
+                    "channel", "language", "country", "age_band", "gender", "caller", "perpetrator", "platform",
+                    "time_since_event", "told_anyone", "highest_risk", "outcome")},
+                "asked_for_counsellor": values["human_requested"], "quick_exit": values["quick_exit"],
+                "coded_by": "bot" if contact.theirs is None else "counsellor",
+                "categories": ";".join(sorted(f"{code}({setting})" if setting else code
+                                              for code, setting in contact.categories.items())),
+            })
     rows.sort(key=lambda r: tuple(str(r[name]) for name in RECORD_COLUMNS[1:]))
     return [{"record": number, **row} for number, row in enumerate(rows, start=1)]
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from bot.handoff.coding import CATEGORIES
 from bot.review import labels
-from bot.review.counts import Counts
 from bot.review.query import AGE_BANDS, CODED_BY, Period, ReviewQuery
+from bot.review.tally import Counts
 from bot.triage import RISK_ORDER
 
 Chart = Literal["line", "bar", "stacked", "none"]
@@ -68,7 +68,7 @@ def over_time(hours: Counter, period: Period) -> dict[str, Any]:
     bucket = period.bucket
     totals: Counter = Counter()
     for hour, n in hours.items():
-        totals[_bucket_start(hour, bucket)] += n
+        totals[_bucket_start(datetime.fromisoformat(hour), bucket)] += n
     step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}.get(bucket)
     start, rows = _bucket_start(period.start, bucket), []
     while start < period.end:
@@ -88,9 +88,9 @@ def categories(counts: Counts) -> dict[str, Any]:
 
 
 def settings(counts: Counts) -> dict[str, Any]:
-    rows = []
+    rows, by_code = [], counts.by_code("settings")
     for code in SETTING_CATEGORIES:
-        where = counts.settings.get(code, Counter())
+        where = by_code.get(code, Counter())
         rows.append([labels.category_label(code), *[where.get(s, 0) for s in labels.SETTINGS]])
     columns = [_column("Category", "label"), *[_column(labels.value_label(s), "count") for s in labels.SETTINGS]]
     return figure("setting", "Online or offline, per category", "stacked", columns, rows, SETTING_NOTE)
@@ -106,22 +106,17 @@ def _minutes(values: list[float]) -> tuple[str, str]:
 
 
 def handoff(counts: Counts) -> dict[str, Any]:
-    requests = counts.handoffs
-    answered = [(asked, taken, ended) for _s, asked, taken, ended in requests if taken is not None]
-    waits = [(taken - asked).total_seconds() / 60 for asked, taken, _e in answered]
-    lengths = [(ended - taken).total_seconds() / 60 for _a, taken, ended in answered if ended is not None]
-    abandoned = sum(1 for status, _a, taken, _e in requests if status == "cancelled" and taken is None)
-    waiting = sum(1 for status, *_ in requests if status == "waiting")
+    queued = counts.handoffs
     helpful = counts.by.get("helpful", Counter())
-    wait_median, wait_p90 = _minutes(waits)
-    length_median, length_p90 = _minutes(lengths)
+    wait_median, wait_p90 = _minutes(counts.minutes("waits"))
+    length_median, length_p90 = _minutes(counts.minutes("lengths"))
     asked = counts.by.get("human_requested", Counter()).get("yes", 0)
     rows = [
         ["Asked for a counsellor", f"{asked:,}"],
-        ["Queued for a counsellor (asked, or at urgent risk)", f"{len(requests):,}"],
-        ["Answered by a counsellor", f"{len(answered):,}"],
-        ["Left the queue before a counsellor came", f"{abandoned:,}"],
-        ["Still waiting", f"{waiting:,}"],
+        ["Queued for a counsellor (asked, or at urgent risk)", f"{queued['queued']:,}"],
+        ["Answered by a counsellor", f"{queued['answered']:,}"],
+        ["Left the queue before a counsellor came", f"{queued['abandoned']:,}"],
+        ["Still waiting", f"{queued['waiting']:,}"],
         ["Wait before a counsellor came, median", wait_median],
         ["Wait before a counsellor came, 90th percentile", wait_p90],
         ["Length of a live chat, median", length_median],
@@ -146,9 +141,9 @@ def kappa(both: int, bot: int, theirs: int, coded: int) -> float | None:
 
 
 def agreement(counts: Counts) -> dict[str, Any]:
-    rows = []
+    rows, by_code = [], counts.by_code("agreement")
     for code in CATEGORIES:
-        seen = counts.agreement.get(code, {"bot": 0, "counsellor": 0, "both": 0})
+        seen = by_code.get(code, Counter())
         either = seen["bot"] + seen["counsellor"] - seen["both"]
         value = kappa(seen["both"], seen["bot"], seen["counsellor"], counts.coded)
         rows.append([labels.category_label(code), seen["bot"], seen["counsellor"], seen["both"],
