@@ -81,7 +81,7 @@ def test_purge_command_uses_the_configured_database(tmp_path) -> None:
     assert texts_in(url) == {}
 
 
-def test_contact_records_go_after_contact_retention_days_with_everything_tied_to_them(db_url: str) -> None:
+def test_contact_records_go_after_contact_retention_days_with_everything_tied_to_them(empty_db_url: str) -> None:
     """c7 (28 February) is older than the cut-off and goes with its categories; c2's coding and
     live chat stay with c2. The staff audit log is not touched."""
     from datetime import datetime
@@ -94,18 +94,18 @@ def test_contact_records_go_after_contact_retention_days_with_everything_tied_to
     from bot.tables import contact_categories, contacts, counsellor_codings, handoff_requests
     from tests.support.contact_data import load_known_log
 
-    load_known_log(db_url)
-    record("admin", "staff.add", "someone", url=db_url)
-    audit_before = len(audit_entries(db_url, 1000))
+    load_known_log(empty_db_url)
+    record("admin", "staff.add", "someone", url=empty_db_url)
+    audit_before = len(audit_entries(empty_db_url, 1000))
     now = datetime(2026, 3, 31, 0, 0)
-    assert purge_contacts(30, db_url, now) == 1  # before 1 March: only c7
-    assert purge_contacts(30, db_url, now) == 0
-    with engine(db_url).connect() as conn:
+    assert purge_contacts(30, empty_db_url, now) == 1  # before 1 March: only c7
+    assert purge_contacts(30, empty_db_url, now) == 0
+    with engine(empty_db_url).connect() as conn:
         ids = set(conn.execute(select(contacts.c.id)).scalars())
         assert ids == {"c1", "c2", "c3", "c4", "c5", "c6", "c8"}
         assert conn.execute(select(func.count()).where(contact_categories.c.contact_id == "c7")).scalar_one() == 0
-    assert purge_contacts(0, db_url, datetime(2026, 4, 2)) == 7  # everything, coding and queue records too
-    with engine(db_url).connect() as conn:
+    assert purge_contacts(0, empty_db_url, datetime(2026, 4, 2)) == 7  # everything, coding and queue records too
+    with engine(empty_db_url).connect() as conn:
         for table in (contacts, contact_categories, counsellor_codings, handoff_requests):
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
-    assert len(audit_entries(db_url, 1000)) == audit_before
+    assert len(audit_entries(empty_db_url, 1000)) == audit_before
