@@ -48,7 +48,7 @@ def _reading(turn: Turn, polarity: Polarity) -> Reading | None:
         return PAYLOAD_READINGS.get(turn.intent)
     if (turn.tracker.latest_message.get("safety") or {}).get("urgent"):
         return "risk"  # the safety net's own match ("i took the pills") outweighs any "yes" or "ok" beside it
-    reading = lexicon().read_answer(turn.text, polarity)
+    reading = lexicon().read_answer(turn.text, polarity, turn.language)
     if reading is None and turn.triage.risk == "urgent":
         return "risk"  # not an answer the lexicon knows, and the model reads a crisis in it
     return reading

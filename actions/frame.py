@@ -80,7 +80,8 @@ class BotAction(Action):
         """Offer a switch when a message of four or more words is in another supported language."""
         guess = turn.triage.language
         if guess in SUPPORTED_LANGUAGES and guess != turn.language and guess != turn.slot("suggested_language"):
-            turn.replies.append({"name": "msg:language_suggest", "language": guess, "extra_buttons": None})
+            offered = [{"id": f"language_{guess}"}, {"id": f"language_{turn.language}"}]
+            turn.replies.append({"name": "msg:language_suggest", "language": guess, "extra_buttons": offered})
             turn.slots["suggested_language"] = guess
 
     @staticmethod

@@ -23,7 +23,9 @@ def urgent_route(turn: Turn, kind: UrgentKind, resume_step_offset: int = 0) -> N
     """Emergency and 24-hour numbers first, then "are you safe right now?"; a counsellor asked for if one can come."""
     if turn.country is None and not turn.is_payload:
         found = lexicon().find_country(turn.text)
-        if found:
+        # Only a country with numbers of its own: a word that happens to name another ("mali" is
+        # Tagalog for "wrong") must not stop the bot asking where the child is.
+        if found and catalog().country_code(found):
             turn.set(country=found)
     _remember_topic(turn, resume_step_offset)
     ask_country = turn.country is None and not turn.home_country

@@ -2,7 +2,7 @@
 
 Runs Rasa's own cross-validation (`rasa test nlu --cross-validation`) on the shipped config and
 data, asks it for every test example's prediction, and splits the figures by language (an
-example's language is the file it comes from: nlu_data/nlu/<lang>.yml). Slow: it trains the
+example's language is the folder its file is in: locales/<lang>/nlu.yml). Slow: it trains the
 model once per fold (about 5 x 3 minutes on 2 cores).
 
     .venv/bin/python bench/nlu_cv.py --folds 5
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,16 +22,16 @@ import yaml
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 ROOT = Path(__file__).resolve().parent.parent
-NLU_DIR = ROOT / "nlu_data" / "nlu"
+sys.path.insert(0, str(ROOT))
+
+from bot.languages import nlu_files  # noqa: E402
 
 
 def languages_of_examples() -> dict[str, str]:
     """Example text -> language, from the file each example is written in."""
     found: dict[str, str] = {}
-    for path in sorted(NLU_DIR.glob("*.yml")):
-        lang = path.stem if len(path.stem) == 2 else None
-        if not lang:
-            continue
+    for path in nlu_files():
+        lang = path.parent.name
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             for line in block.get("examples", "").splitlines():
                 if line.startswith("- "):
@@ -44,8 +45,11 @@ def main() -> int:
     parser.add_argument("--out", default=None, help="keep Rasa's reports here")
     args = parser.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="nlu-cv-"))
+    data = Path(tempfile.mkdtemp(prefix="nlu-cv-data-"))  # every language's examples, one file each
+    for path in nlu_files():
+        shutil.copy(path, data / f"{path.parent.name}.yml")
     subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "rasa"), "test", "nlu", "--nlu", str(NLU_DIR), "--config", str(ROOT / "config.yml"),
+        [str(ROOT / ".venv" / "bin" / "rasa"), "test", "nlu", "--nlu", str(data), "--config", str(ROOT / "config.yml"),
          "--cross-validation", "--folds", str(args.folds), "--out", str(out), "--successes", "--quiet"],
         check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from bot.settings import SUPPORTED_LANGUAGES
+
 COUNTRY_BUTTONS = ("KE", "TZ", "UG", "ZA", "NA", "MZ", "ET", "GB", "US", "EU", "PH", "ID", "MY", "TH", "VN", "KH")
 TOPIC_INTENTS = {
     "sextortion": "ask_sextortion",
@@ -51,8 +53,6 @@ def _build() -> dict[str, str]:
         "thoughts_safe": _payload("feeling_ok", answer="thoughts_safe"),
         "help_now": _payload("help_now"),
         "grounding": _payload("help_now", answer="grounding"),
-        "language_en": _payload("choose_language", language="en"),
-        "language_sw": _payload("choose_language", language="sw"),
         # "Was this chat helpful?" after a live chat: answered before the bot (bot.handoff.relay), never by Rasa.
         "helpful_yes": _payload("live_feedback", helpful="yes"),
         "helpful_no": _payload("live_feedback", helpful="no"),
@@ -61,6 +61,8 @@ def _build() -> dict[str, str]:
         payloads[f"age_{band}"] = _payload("inform_age", age_band=band)
     for code in COUNTRY_BUTTONS:
         payloads[f"country_{code}"] = _payload("inform_country", country=code)
+    for lang in SUPPORTED_LANGUAGES:  # the folders of locales/
+        payloads[f"language_{lang}"] = _payload("choose_language", language=lang)
     for topic, intent in TOPIC_INTENTS.items():
         payloads[f"topic_{topic}"] = _payload(intent)
     return payloads
@@ -70,4 +72,6 @@ BUTTON_PAYLOADS: dict[str, str] = _build()
 # Every button its own payload: Telegram maps a pressed payload back to the button that offered it.
 assert len(set(BUTTON_PAYLOADS.values())) == len(BUTTON_PAYLOADS), "two buttons share a payload"
 ALLOWED_PAYLOADS: frozenset[str] = frozenset(BUTTON_PAYLOADS.values())
+COUNTRY_PAYLOADS: dict[str, str] = {BUTTON_PAYLOADS[f"country_{code}"]: code for code in COUNTRY_BUTTONS}
+LANGUAGE_BUTTONS: tuple[str, ...] = tuple(f"language_{lang}" for lang in SUPPORTED_LANGUAGES)
 FEEDBACK_PAYLOADS: dict[str, str] = {BUTTON_PAYLOADS["helpful_yes"]: "yes", BUTTON_PAYLOADS["helpful_no"]: "no"}

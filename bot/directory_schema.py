@@ -61,15 +61,17 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-def directory_problems(directory: Any, texts: dict[str, Any]) -> list[str]:
-    """Schema errors, plus a country name in every language for every entry."""
+def directory_problems(directory: Any, languages: tuple[str, ...]) -> list[str]:
+    """Schema errors, plus a country name in every language for every entry (CLDR, via Babel)."""
+    from bot.languages import country_name
+
     found = [
         f"directory.yml: {'/'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
         for error in Draft7Validator(SCHEMA).iter_errors(_plain(directory))
     ]
     for code in (directory or {}).get("entries") or {}:
-        for lang, doc in texts.items():
-            if code not in (doc.get("countries") or {}):
+        for lang in languages:
+            if not country_name(lang, code):
                 found.append(f"{lang}: no country name for directory entry {code}")
     return found
 

@@ -19,16 +19,19 @@ from typing import Literal
 import yaml
 from babel import Locale
 
+from bot.languages import language
 from bot.safety import PhraseSet, safety_net, tokens
-from bot.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
 
-LOCALES_DIR = PROJECT_ROOT / "locales"
 # Signals an answer can carry; `read_answer` turns them into what the answer means.
 ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts")
 FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline", "leave_queue")
 # CLDR territories that are not places a child lives in.
 _NOT_COUNTRIES = {"ZZ", "UN", "EZ", "QO", "XA", "XB", "XK"}
 _MIN_FUZZY_LENGTH = 5
+# Inside a message that is not an answer to "which country?", a name this short is more likely a
+# word of some language ("uk" is Vietnamese texting for yes) than a country: not read there.
+_MIN_UNASKED_LENGTH = 4
 _FUZZY_CUTOFF = 0.8
 
 # What an answer to a risk question means for the conversation.
@@ -46,11 +49,13 @@ class Countries:
     by_length: dict[int, list[str]]  # for loose matching: names joined by spaces, by token count
 
     def find(self, toks: list[str], loose: bool) -> str | None:
+        """`loose`: the message answers "which country?" (short names and near-misses count)."""
         longest = max(self.by_length, default=0)
         for size in range(min(longest, len(toks)), 0, -1):
             for start in range(len(toks) - size + 1):
-                code = self.exact.get(tuple(toks[start:start + size]))
-                if code:
+                window = tuple(toks[start:start + size])
+                code = self.exact.get(window)
+                if code and (loose or len(" ".join(window)) >= _MIN_UNASKED_LENGTH):
                     return code
         if not loose:
             return None
@@ -73,16 +78,20 @@ class Lexicon:
         self.spelling = safety_net().spelling
         self.docs = {lang: yaml.safe_load((root / lang / "lexicon.yml").read_text(encoding="utf-8")) for lang in languages}
         self.answers = PhraseSet()
+        self.own_answers: dict[str, PhraseSet] = {lang: PhraseSet() for lang in languages}
         self.faq = PhraseSet()
         self.language_names = PhraseSet()
         self.numbers: dict[tuple[str, ...], int] = {}
-        for doc in self.docs.values():
+        self.under = PhraseSet()
+        for lang, doc in self.docs.items():
             for signal, phrases in (doc.get("answers") or {}).items():
                 self._add(self.answers, signal, phrases)
+                self._add(self.own_answers[lang], signal, phrases)
             for topic, phrases in (doc.get("faq") or {}).items():
                 self._add(self.faq, topic, phrases)
             for lang, names in (doc.get("language_names") or {}).items():
                 self._add(self.language_names, lang, names)
+            self._add(self.under, "under", doc.get("under") or [])
             for words, number in (doc.get("numbers") or {}).items():
                 self.numbers[tuple(self.tokens(str(words)))] = int(number)
         self.countries = self._countries(languages)
@@ -100,7 +109,7 @@ class Lexicon:
     def _countries(self, languages: tuple[str, ...]) -> Countries:
         exact: dict[tuple[str, ...], str] = {}
         for lang in languages:
-            for code, name in Locale.parse(lang).territories.items():
+            for code, name in Locale.parse(language(lang).cldr).territories.items():
                 if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
                     for variant in {name, name.split(" - ")[0], re.sub(r"\s*\(.*\)", "", name)}:
                         toks = tuple(t for t in self.tokens(variant) if t != "the")
@@ -115,16 +124,21 @@ class Lexicon:
         return Countries(exact, by_length)
 
     # --- reading a message -----------------------------------------------------------------
-    def answer_signals(self, text: str) -> set[str]:
-        return self.answers.labels_in(self.tokens(text))
+    def answer_signals(self, text: str, language: str | None = None) -> set[str]:
+        """The signals in an answer: read in the child's language first (Vietnamese "k" is "no",
+        English "k" is "ok"), and in every language when their own says nothing (a child who
+        answers in English, or in another language they mix in)."""
+        toks = self.tokens(text)
+        own = self.own_answers.get(language or "")
+        return (own.labels_in(toks) if own else set()) or self.answers.labels_in(toks)
 
-    def read_answer(self, text: str, polarity: Polarity) -> Reading | None:
+    def read_answer(self, text: str, polarity: Polarity, language: str | None = None) -> Reading | None:
         """What a typed answer to a risk question means, or None when it is not an answer.
 
         Hedged answers ("kind of", "idk", "not really", "sijui") and distress ("bad",
         "sijisikii poa") read as risk, as crisis lines do: asking again costs less than missing it.
         """
-        s = self.answer_signals(text)
+        s = self.answer_signals(text, language)
         safe_words = "ok" in s
         if "unsafe" in s:
             return "risk"
@@ -162,8 +176,9 @@ class Lexicon:
     def find_age_band(self, text: str) -> str | None:
         """An age band from "im 14", "13", "nina miaka kumi na nne" or "under 13"."""
         lowered = text.lower()
-        if re.search(r"\b(under|below|chini ya)\s*13\b", lowered):
-            return "under_13"
+        toks = self.tokens(text)
+        if any(end < len(toks) and toks[end] == "13" for _, end, _ in self.under.spans(toks)):
+            return "under_13"  # "under 13", "chini ya 13", "di bawah 13": each language's `under` words
         match = re.search(r"\b(\d{1,2})\b", lowered)
         age = int(match.group(1)) if match else self._number_in(self.tokens(text))
         if age is None or not 5 <= age <= 99:

@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from bot.buttons import BUTTON_PAYLOADS
+from bot.buttons import BUTTON_PAYLOADS, COUNTRY_PAYLOADS, LANGUAGE_BUTTONS
 from bot.directory_schema import directory_problems
+from bot.languages import country_name, language
 from bot.lexicon import ANSWER_SIGNALS, FAQ_TOPICS
-from bot.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES, get_settings
+from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, PROJECT_ROOT, SUPPORTED_LANGUAGES, get_settings
 
-LOCALES_DIR = PROJECT_ROOT / "locales"
 DIRECTORY_FILE = PROJECT_ROOT / "bot" / "directory.yml"
 AGE_VARIANTS = ("under_13", "13_15", "16_17")
 # Placeholders a text may use; all are filled from the signposting directory.
@@ -27,6 +27,28 @@ SIGNPOST_FIELDS = ("helpline", "helpline_hours", "emergency", "hotline", "remova
 # Placeholders only the live handoff fills: the counsellor's display name (bot.handoff.relay), the
 # child's place in the queue and the usual wait (actions.counsellor).
 LIVE_FIELDS = ("counsellor", "position", "minutes")
+
+
+def _countries_first(buttons: list[dict[str, str]], first: tuple[str, ...]) -> list[dict[str, str]]:
+    """Country buttons with the language's own countries first (the others keep their order)."""
+    places = [i for i, b in enumerate(buttons) if b["payload"] in COUNTRY_PAYLOADS]
+    if not places or not first:
+        return buttons
+    rank = {code: i for i, code in enumerate(first)}
+    ordered = sorted((buttons[i] for i in places), key=lambda b: rank.get(COUNTRY_PAYLOADS[b["payload"]], len(rank)))
+    result = list(buttons)
+    for i, button in zip(places, ordered, strict=True):
+        result[i] = button
+    return result
+
+
+def _expand_languages(flows: dict[str, Any]) -> dict[str, Any]:
+    """`languages` in a button list stands for one button per supported language."""
+    for entry in [*flows["messages"].values(), *(s for t in flows["topics"].values() for s in t["steps"])]:
+        if "languages" in entry.get("buttons", []):
+            at = entry["buttons"].index("languages")
+            entry["buttons"][at:at + 1] = list(LANGUAGE_BUTTONS)
+    return flows
 
 
 def age_variant(age_band: str | None) -> str:
@@ -73,7 +95,7 @@ class Catalog:
     """Structure, texts and signposting for all supported languages."""
 
     def __init__(self, root: Path = LOCALES_DIR, directory_file: Path = DIRECTORY_FILE) -> None:
-        self.flows = yaml.safe_load((root / "flows.yml").read_text(encoding="utf-8"))
+        self.flows = _expand_languages(yaml.safe_load((root / "flows.yml").read_text(encoding="utf-8")))
         self.texts = {
             lang: _fix_age_keys(yaml.safe_load((root / lang / "messages.yml").read_text(encoding="utf-8")))
             for lang in SUPPORTED_LANGUAGES
@@ -101,7 +123,7 @@ class Catalog:
         return self.flows["topics"][topic]["steps"][step].get("ask")
 
     def language_name(self, lang: str) -> str:
-        return self.texts[lang]["meta"]["language_name"]
+        return language(lang).name
 
     def topic_title(self, lang: str, topic: str) -> str:
         return self.texts[lang]["topics"][topic]["title"]
@@ -117,7 +139,14 @@ class Catalog:
 
     # --- rendering -------------------------------------------------------------------
     def button(self, lang: str, button_id: str, **variables: str) -> dict[str, str]:
-        title = self.texts[lang]["buttons"][button_id].format(**variables)
+        if button_id.startswith("language_"):  # every language by its own name, whatever the child reads
+            title = language(button_id.removeprefix("language_")).name
+        elif button_id == "country_EU":
+            title = language(lang).eu_button
+        elif button_id.startswith("country_"):
+            title = country_name(lang, button_id.removeprefix("country_"))
+        else:
+            title = self.texts[lang]["buttons"][button_id].format(**variables)
         return {"title": title, "payload": BUTTON_PAYLOADS[button_id]}
 
     def message(
@@ -148,7 +177,7 @@ class Catalog:
             text = text.format(**({**fields, **values} if values else fields))
             text = "\n".join(line for line in text.splitlines() if line.strip())  # an empty placeholder's line goes
         buttons = [self.button(lang, b) for b in button_ids] + list(extra_buttons or [])
-        return Reply(text.strip(), buttons)
+        return Reply(text.strip(), _countries_first(buttons, language(lang).countries))
 
     @staticmethod
     def _lang(lang: str | None) -> str:
@@ -204,31 +233,24 @@ class Catalog:
             name=crisis["name"], number=crisis["number"],
             hours=words["hours_24h"] if crisis.get("hours") == "24h" else words["hours_unknown"],
         ) if crisis else ""
-        country_name = self.texts[lang]["countries"].get(code or "", "") if code else ""
         return {
             "helpline": helpline_text,
             "helpline_hours": hours,
             "emergency": emergency,
             "hotline": hotline_text,
             "removal": removal,
-            "country_name": country_name or self._cldr_name(lang, country),
+            "country_name": country_name(lang, country) if country else "",
             "crisis": crisis_text,
             "country_question": "" if country else words["country_question"],
         }
 
-    @staticmethod
-    def _cldr_name(lang: str, country: str | None) -> str:
-        """A country we have no entry for is still named in the child's language (CLDR, via Babel)."""
-        if not country or len(country) != 2:
-            return ""
-        from babel import Locale
-
-        return Locale.parse(lang).territories.get(country, "")
-
     # --- checks used by tests and `python -m bot check-locales` ------------------------
     def problems(self) -> list[str]:
         """Everything that would make a text fail to render, in any language."""
-        found: list[str] = directory_problems(self.directory, self.texts)
+        from bot.language_check import problems as language_problems
+
+        found: list[str] = directory_problems(self.directory, tuple(self.texts))
+        found += language_problems(tuple(self.texts), directory=self.directory)
         for lang, lexicon in self.lexicons.items():
             found += [f"{lang}: lexicon {problem}" for problem in lexicon_problems(lexicon)]
         button_ids = {b for m in self.flows["messages"].values() for b in m["buttons"]}
@@ -242,8 +264,13 @@ class Catalog:
             for key in sorted(_flat_keys(self.telegram["en"]) ^ _flat_keys(texts)):
                 found.append(f"{lang}: Telegram text '{key.rstrip('.')}' missing in one language")
         for lang, texts in self.texts.items():
-            for b in sorted(button_ids - set(texts["buttons"])):
-                found.append(f"{lang}: button '{b}' has no title")
+            for b in sorted(button_ids):
+                try:
+                    titled = bool(self.button(lang, b, topic="x")["title"]) if b in BUTTON_PAYLOADS else True
+                except KeyError:
+                    titled = False
+                if not titled:
+                    found.append(f"{lang}: button '{b}' has no title")
             for b in sorted(button_ids - set(BUTTON_PAYLOADS)):
                 found.append(f"button '{b}' has no payload")
             for key in self.flows["messages"]:

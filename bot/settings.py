@@ -12,8 +12,21 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LANGUAGES = ("en", "sw")
+LOCALES_DIR = PROJECT_ROOT / "locales"
 DEFAULT_LANGUAGE = "en"
+
+
+def language_folders(root: Path = LOCALES_DIR) -> tuple[str, ...]:
+    """A language is a folder of locales/ with its texts in it (docs/adding-a-language.md): the
+    default first, then the others in code order. `python -m bot check` says what one lacks."""
+    found = [p.name for p in root.iterdir() if p.is_dir() and (p / "messages.yml").is_file()]
+    chosen = {code.strip() for code in os.environ.get("LANGUAGES", "").split(",") if code.strip()}
+    if chosen:  # a deployment may offer only some (the reviewed ones, say); the default always
+        found = [code for code in found if code in chosen | {DEFAULT_LANGUAGE}]
+    return tuple(sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+
+
+SUPPORTED_LANGUAGES = language_folders()
 
 
 class Secret(str):

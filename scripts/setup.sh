@@ -59,7 +59,10 @@ if [ ! -f build/spacy-xx/meta.json ]; then
   mkdir -p build && TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python -c "import spacy; spacy.blank('xx').to_disk('build/spacy-xx')"
 fi
 
-model_hash=$(cat config.yml domain.yml requirements.lock $(find nlu_data -name '*.yml' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+# Training data: nlu_data/ (rules, language-neutral examples) and each language folder's nlu.yml
+# (a language is a folder of locales/ with a messages.yml: bot.settings.language_folders).
+language_nlu=$(for dir in locales/*/; do [ -f "$dir/messages.yml" ] && [ -f "$dir/nlu.yml" ] && echo "${dir}nlu.yml"; done | LC_ALL=C sort)
+model_hash=$(cat config.yml domain.yml requirements.lock $(find nlu_data -name '*.yml' | LC_ALL=C sort) $language_nlu | sha256sum | cut -c1-16)
 model="model-$model_hash"
 # Trained models are also kept outside the clone, keyed by the same hash, so a fresh clone on
 # this machine (CI included) reuses them instead of training again.
@@ -73,7 +76,7 @@ if [ ! -f "models/$model.tar.gz" ]; then
   say "training the model ($model); this takes two to three minutes"
   start=$(date +%s)
   RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/rasa train \
-    --config config.yml --domain domain.yml --data nlu_data \
+    --config config.yml --domain domain.yml --data nlu_data $language_nlu \
     --out models --fixed-model-name "$model" --quiet
   say "trained in $(( $(date +%s) - start )) s"
 fi

@@ -12,10 +12,11 @@ import pytest
 import yaml
 
 from bot.evaluate import EVAL_DIR, evaluate, load_sets, outcome_matches, table
+from bot.languages import nlu_files
 from bot.safety import tokens
-from bot.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+from bot.settings import SUPPORTED_LANGUAGES
 
-MIN_MESSAGES = 300
+MIN_MESSAGES = 150  # per language (the languages issue: at least 150 labelled messages each)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_every_language_has_an_evaluation_set() -> None:
 
 def test_evaluation_texts_are_not_training_examples() -> None:
     training = set()
-    for path in (PROJECT_ROOT / "nlu_data" / "nlu").glob("*.yml"):
+    for path in nlu_files():
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             training |= {" ".join(tokens(line[2:])) for line in block.get("examples", "").splitlines() if line.startswith("- ")}
     for language, data in load_sets().items():
@@ -54,6 +55,13 @@ def test_evaluation_texts_are_not_training_examples() -> None:
 FLOORS = {  # language: (urgent route at least, missed at most, false urgent at most, dialogue urgent caught at least)
     "en": (102, 4, 13, 43),
     "sw": (106, 8, 14, 36),
+    # The six machine-drafted languages, measured on 2026-12-06 (README, "Safety evaluation").
+    "fr": (46, 4, 7, 31),
+    "id": (53, 5, 13, 27),
+    "ms": (55, 5, 15, 30),
+    "pt": (44, 6, 7, 31),
+    "tl": (46, 6, 8, 28),
+    "vi": (59, 8, 11, 34),
 }
 
 

@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.buttons import ALLOWED_PAYLOADS
-from bot.channels.inbound import COMMANDS, EMPTY_PAYLOAD, MAX_TEXT, inbound_text
+from bot.channels.inbound import EMPTY_PAYLOAD, FIXED_COMMANDS, MAX_TEXT, inbound_text
 from bot.channels.telegram.updates import classify, minimise
+from bot.languages import commands
 from bot.lexicon import lexicon
 from bot.safety import safety_net
 from tests.conftest import REST_TOKEN, LiveServer
 
+COMMANDS = {**FIXED_COMMANDS, **commands()}  # every language's typed commands
 EXAMPLES = 400
 TEXT = st.one_of(
     st.text(max_size=300),

@@ -1,4 +1,4 @@
-"""Every text renders in both languages, with the right country's numbers."""
+"""Every text renders in every language, with the right country's numbers."""
 
 from __future__ import annotations
 
@@ -16,9 +16,22 @@ def test_no_locale_problems() -> None:
 
 
 def test_languages_have_the_same_keys() -> None:
-    en, sw = (catalog().texts[lang] for lang in SUPPORTED_LANGUAGES)
-    for section in ("buttons", "countries", "directory", "messages", "topics"):
-        assert set(en[section]) == set(sw[section]), section
+    en = catalog().texts["en"]
+    for lang in SUPPORTED_LANGUAGES:
+        for section in ("buttons", "directory", "messages", "topics"):
+            assert set(en[section]) <= set(catalog().texts[lang][section]), (lang, section)
+
+
+def test_the_picker_shows_every_language_by_its_own_name_and_countries_come_from_cldr() -> None:
+    cat = catalog()
+    for lang in SUPPORTED_LANGUAGES:
+        titles = {b["payload"]: b["title"] for b in cat.message("choose_language", lang).buttons}
+        assert titles == {cat.button("en", f"language_{code}")["payload"]: cat.language_name(code)
+                          for code in SUPPORTED_LANGUAGES}
+    assert cat.language_name("sw") == "Kiswahili" and cat.signposts("en", "FR")["country_name"] == "France"
+    assert cat.signposts("sw", "MZ")["country_name"] == "Msumbiji"  # CLDR's Kiswahili name
+    kenya_first = [b["title"] for b in cat.message("ask_country", "sw").buttons][:3]
+    assert kenya_first == ["Kenya", "Tanzania", "Uganda"]  # Kiswahili's own countries first
 
 
 LIVE_VALUES = {"counsellor": "Amina", "position": "2", "minutes": "6"}  # what the live handoff fills in

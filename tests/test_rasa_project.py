@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from bot.languages import nlu_files
 from tests.conftest import ROOT
 
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -15,7 +16,7 @@ ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": 
 
 def test_data_validates_with_no_warnings() -> None:
     result = subprocess.run(
-        [RASA, "data", "validate", "--fail-on-warnings", "--data", "nlu_data", "--domain", "domain.yml",
+        [RASA, "data", "validate", "--fail-on-warnings", "--data", "nlu_data", *map(str, nlu_files()), "--domain", "domain.yml",
          "--config", "config.yml"], cwd=ROOT, capture_output=True, text=True, timeout=600, env=ENV,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]

@@ -13,6 +13,7 @@ surrogates (which no database can store) become U+FFFD. A cut message is acknowl
 from __future__ import annotations
 
 from bot.buttons import ALLOWED_PAYLOADS
+from bot.languages import commands
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 MAX_TEXT = 4096
@@ -20,14 +21,7 @@ EMPTY_PAYLOAD = '/nlu_fallback{"input":"empty"}'
 MEDIA_PAYLOAD = "/shared_media"
 QUICK_EXIT_PAYLOAD = "/restart"
 GREET_PAYLOAD = "/greet"
-COMMANDS = {
-    "/start": GREET_PAYLOAD,
-    "/help": "/help",
-    "/menu": "/help",
-    "/language": "/choose_language",
-    "/lugha": "/choose_language",
-    "/sos": "/help_now",  # the numbers, always in reach (Telegram's command menu lists it first)
-}
+FIXED_COMMANDS = {"/start": GREET_PAYLOAD}  # Telegram's own; the rest are each language's (lexicon.yml)
 
 
 def inbound_text(text: object, allow_payloads: bool = True) -> str:
@@ -42,7 +36,8 @@ def inbound_text(text: object, allow_payloads: bool = True) -> str:
     stripped = text.strip()
     if allow_payloads and (stripped in ALLOWED_PAYLOADS or stripped == GREET_PAYLOAD):
         return stripped
-    command = COMMANDS.get(stripped.split("@")[0].lower())
+    word = stripped.split("@")[0].lower()
+    command = FIXED_COMMANDS.get(word) or commands().get(word)
     if command:
         return command
     if stripped.startswith("/"):

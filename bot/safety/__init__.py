@@ -16,10 +16,14 @@ from typing import Literal
 
 import yaml
 
-PHRASES_DIR = Path(__file__).resolve().parent / "phrases"
+from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
+
+PHRASE_FILES = ("safety.yml", "signals.yml")  # in each language's folder, locales/<lang>/
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+# Letters that keep no accent to drop when decomposed: folded by hand.
+_FOLD = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i"})
 _NON_WORD = re.compile(r"[^\w*]+|_")
 _REPEATS = re.compile(r"(\w)\1+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -35,11 +39,15 @@ def _deleet(token: str) -> str:
 def tokens(text: str, spelling: dict[str, str] | None = None) -> list[str]:
     """Normalise a message into comparable tokens.
 
-    NFKC, lowercase, zero-width characters out, leetspeak in words mapped, punctuation to
-    spaces, runs of one letter squashed ("kiiiill" and "kill" both become "kil"), then
+    NFKC, lowercase, zero-width characters out, accents dropped (children type "não" and
+    "nao", "chết" and "chet": one phrase matches both), leetspeak in words mapped, punctuation
+    to spaces, runs of one letter squashed ("kiiiill" and "kill" both become "kil"), then
     token-level spelling fixes.
     """
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
     raw = [_deleet(t) for t in re.split(r"\s+", text) if t]
     out: list[str] = []
     for chunk in raw:
@@ -167,9 +175,9 @@ class SafetyNet:
     Checking all languages means a child who mixes English and Kiswahili is still caught.
     """
 
-    def __init__(self, phrases_dir: Path = PHRASES_DIR) -> None:
+    def __init__(self, root: Path = LOCALES_DIR, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
         self.spelling: dict[str, str] = {}
-        files = sorted(phrases_dir.glob("*.yml"))
+        files = [root / lang / name for lang in languages for name in PHRASE_FILES if (root / lang / name).is_file()]
         docs = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in files]
         for doc in docs:
             for wrong, right in (doc.get("spelling") or {}).items():

@@ -1,0 +1,101 @@
+"""What `python -m bot check` asks of every language folder (locales/<code>/): every file, and
+in them everything English has: the same intents with enough examples, the same phrase
+categories and dialogue answer lists, valid commands, countries the directory knows.
+Texts, placeholders and labels are checked by bot.locales.Catalog.problems.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.languages import COMMAND_TARGETS, FILES, REVIEW_STATUSES, read
+from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES
+
+MIN_EXAMPLES = 25  # per intent, per language
+LEXICON_EXTRAS = {"commands": "typed commands -> help | choose_language | help_now",
+                  "under": "the words before a number that mean younger than it: 'under 13'"}
+# Sections of safety.yml every language must fill (lists or mappings, not empty).
+SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "first_person", "self_harm",
+                   "categories", "attributes", "platforms")
+
+
+def _load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _examples(doc: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for block in (doc or {}).get("nlu") or []:
+        if "intent" in block:
+            lines = [line for line in str(block.get("examples", "")).splitlines() if line.strip().startswith("- ")]
+            counts[block["intent"]] = counts.get(block["intent"], 0) + len(lines)
+    return counts
+
+
+def _language_problems(lang: str, root: Path, directory: dict[str, Any]) -> list[str]:
+    found = []
+    try:
+        meta = read(lang, root)
+    except (OSError, yaml.YAMLError) as wrong:
+        return [f"{lang}: language.yml unreadable ({type(wrong).__name__})"]
+    from babel import Locale, UnknownLocaleError
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    try:
+        Locale.parse(meta.cldr)
+    except (UnknownLocaleError, ValueError):
+        found.append(f"{lang}: language.yml cldr {meta.cldr!r} is not a CLDR locale")
+    if meta.detect and not (Path(PROFILES_DIRECTORY) / meta.detect).is_file():
+        found.append(f"{lang}: language.yml detect {meta.detect!r} is not a langdetect profile (use null)")
+    known = set(directory.get("entries") or {}) | set(directory.get("eu_members") or [])
+    found += [f"{lang}: language.yml country {code} has no directory entry" for code in meta.countries if code not in known]
+    if meta.review not in REVIEW_STATUSES:
+        found.append(f"{lang}: language.yml review status must be one of {REVIEW_STATUSES}")
+    if not (meta.eu_name and meta.eu_button):
+        found.append(f"{lang}: language.yml needs eu: {{name, button}}")
+    return found
+
+
+def _same_keys(lang: str, what: str, mine: Any, reference: Any) -> list[str]:
+    missing = sorted(set(reference or {}) - set(mine or {}))
+    return [f"{lang}: {what} lacks {', '.join(map(str, missing))}"] if missing else []
+
+
+def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCALES_DIR,
+             directory: dict[str, Any] | None = None) -> list[str]:
+    """Everything a language folder lacks, in words an editor can act on."""
+    directory = directory or {}
+    reference = {name: _load(root / DEFAULT_LANGUAGE / name) for name in FILES}
+    ref_intents = _examples(reference["nlu.yml"])
+    found: list[str] = []
+    for lang in languages:
+        missing = [name for name in FILES if not (root / lang / name).is_file()]
+        found += [f"{lang}: {name} missing ({FILES[name]})" for name in missing]
+        if "language.yml" not in missing:
+            found += _language_problems(lang, root, directory)
+        lexicon = _load(root / lang / "lexicon.yml") or {}
+        found += [f"{lang}: lexicon.yml needs {name} ({why})" for name, why in LEXICON_EXTRAS.items() if not lexicon.get(name)]
+        for word, target in (lexicon.get("commands") or {}).items():
+            if target not in COMMAND_TARGETS or not str(word).isascii() or not str(word).isalnum():
+                found.append(f"{lang}: lexicon command {word!r} -> {target!r}: a plain word -> {'|'.join(COMMAND_TARGETS)}")
+        found += _same_keys(lang, "lexicon language_names", lexicon.get("language_names"), dict.fromkeys(languages))
+        safety = _load(root / lang / "safety.yml") or {}
+        found += [f"{lang}: safety.yml section {name} missing or empty" for name in SAFETY_SECTIONS if not safety.get(name)]
+        urgent = safety.get("urgent") or {}
+        found += [f"{lang}: safety.yml urgent.{kind} missing or empty" for kind in ("suicidal", "danger_now")
+                  if not urgent.get(kind)]
+        for section in ("categories", "attributes"):
+            found += _same_keys(lang, f"safety.yml {section}", safety.get(section), reference["safety.yml"].get(section))
+        signals = (_load(root / lang / "signals.yml") or {}).get("risk_signals")
+        found += _same_keys(lang, "signals.yml risk_signals", signals, reference["signals.yml"].get("risk_signals"))
+        intents = _examples(_load(root / lang / "nlu.yml"))
+        for intent in sorted(ref_intents):
+            if intents.get(intent, 0) < MIN_EXAMPLES:
+                found.append(f"{lang}: nlu.yml intent {intent} has {intents.get(intent, 0)} examples (at least {MIN_EXAMPLES})")
+        found += [f"{lang}: nlu.yml intent {name} is not in English's (domain.yml)" for name in sorted(set(intents) - set(ref_intents))]
+        canned = _load(root / lang / "canned.yml")
+        found += _same_keys(lang, "canned.yml", canned, reference["canned.yml"])
+    return found
