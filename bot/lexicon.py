@@ -89,8 +89,8 @@ class Lexicon:
                 self._add(self.own_answers[lang], signal, phrases)
             for topic, phrases in (doc.get("faq") or {}).items():
                 self._add(self.faq, topic, phrases)
-            for lang, names in (doc.get("language_names") or {}).items():
-                self._add(self.language_names, lang, names)
+            for named, names in (doc.get("language_names") or {}).items():
+                self._add(self.language_names, named, names)
             self._add(self.under, "under", doc.get("under") or [])
             for words, number in (doc.get("numbers") or {}).items():
                 self.numbers[tuple(self.tokens(str(words)))] = int(number)
@@ -180,7 +180,7 @@ class Lexicon:
         if any(end < len(toks) and toks[end] == "13" for _, end, _ in self.under.spans(toks)):
             return "under_13"  # "under 13", "chini ya 13", "di bawah 13": each language's `under` words
         match = re.search(r"\b(\d{1,2})\b", lowered)
-        age = int(match.group(1)) if match else self._number_in(self.tokens(text))
+        age = int(match.group(1)) if match else self._number_in(toks)
         if age is None or not 5 <= age <= 99:
             return None
         if age < 13:
