@@ -121,11 +121,14 @@ def score_message(figures: LanguageFigures, item: dict[str, Any], result: Triage
     if kind == "high":
         figures.high_total += 1
         figures.high_caught += result.risk in ("high", "urgent")
+    category_ok = not expected or bool(expected & set(result.categories))
     if expected:
         figures.category_total += 1
-        figures.category_hit += bool(expected & set(result.categories))
+        figures.category_hit += category_ok
     if not ok:
         figures.failures.append(f"[{kind}] risk={result.risk}{' asked' if asked else ''} {item['text']!r}")
+    elif not category_ok:
+        figures.failures.append(f"[category] expected {sorted(expected)} got {sorted(result.categories)} {item['text']!r}")
 
 
 class Conversation:
