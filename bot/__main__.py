@@ -79,7 +79,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/eval.db"
     from bot.evaluate import DEV_DIR, EVAL_DIR, run
 
-    results = run(args.model or latest_model(), args.failures, DEV_DIR if args.dev else EVAL_DIR)
+    results = run(args.model or latest_model(), args.failures, DEV_DIR if args.dev else EVAL_DIR, args.language)
     failed = [f.language for f in results if f.urgent_caught < f.urgent_total or f.false_urgent]
     if failed:
         print(f"FAILED: urgent recall below 100% or false urgent above 0 in {', '.join(failed)}")
@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--model")
     evaluate.add_argument("--failures", action="store_true", help="also list every case that failed")
     evaluate.add_argument("--dev", action="store_true", help="the development set (tests/dev/) instead of tests/eval/")
+    evaluate.add_argument("--language", action="append", help="only this language (repeatable)")
     purge = sub.add_parser("purge", help="delete conversation events older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None)
     purge.add_argument("--contact-days", type=int, default=None, help="contact records (default CONTACT_RETENTION_DAYS)")

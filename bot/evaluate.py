@@ -239,11 +239,12 @@ def table(rows: Iterable[list[str]]) -> str:
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
 
 
-def run(model_path: str, show_failures: bool, eval_dir: Path = EVAL_DIR) -> list[LanguageFigures]:
+def run(model_path: str, show_failures: bool, eval_dir: Path = EVAL_DIR, languages: list[str] | None = None) -> list[LanguageFigures]:
     from rasa.core.agent import Agent
 
+    sets = {lang: data for lang, data in load_sets(eval_dir).items() if not languages or lang in languages}
     agent = Agent.load(model_path)
-    results = asyncio.new_event_loop().run_until_complete(evaluate(agent, load_sets(eval_dir)))
+    results = asyncio.new_event_loop().run_until_complete(evaluate(agent, sets))
     if show_failures:
         for figures in results:
             for failure in figures.failures:

@@ -6,6 +6,7 @@ Texts, placeholders and labels are checked by bot.locales.Catalog.problems.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ MIN_EXAMPLES = 25  # per intent, per language
 LEXICON_EXTRAS = {"commands": "typed commands -> help | choose_language | help_now",
                   "under": "the words before a number that mean younger than it: 'under 13'"}
 # Sections of safety.yml every language must fill (lists or mappings, not empty).
+# Intents whose examples may hold crisis words; every other training example is a child's message
+# that is not a crisis, so a crisis phrase that fires on one (in any language) would alarm a child.
+CRISIS_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "first_person", "self_harm",
                    "categories", "attributes", "platforms")
 
@@ -56,6 +61,30 @@ def _language_problems(lang: str, root: Path, directory: dict[str, Any]) -> list
         found.append(f"{lang}: language.yml review status must be one of {REVIEW_STATUSES}")
     if not (meta.eu_name and meta.eu_button):
         found.append(f"{lang}: language.yml needs eu: {{name, button}}")
+    return found
+
+
+def _example_texts(doc: Any) -> list[tuple[str, str]]:
+    """(intent, text) of every training example, entity annotations removed."""
+    found = []
+    for block in (doc or {}).get("nlu") or []:
+        for line in str(block.get("examples", "")).splitlines() if "intent" in block else []:
+            if line.strip().startswith("- "):
+                found.append((block["intent"], _ANNOTATION.sub(r"\1", line.strip()[2:].strip())))
+    return found
+
+
+def crisis_phrase_problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCALES_DIR) -> list[str]:
+    """Training examples of non-crisis intents that the phrase lists (all languages at once, as the
+    bot reads them) would send down the urgent route: a phrase too broad, or a missing idiom."""
+    from bot.safety import SafetyNet
+
+    net = SafetyNet(root, languages)
+    found = []
+    for lang in languages:
+        for intent, text in _example_texts(_load(root / lang / "nlu.yml")):
+            if intent not in CRISIS_INTENTS and (urgent := net.check(text).urgent):
+                found.append(f"{lang}: nlu.yml {intent} example {text!r} is {urgent} by the phrase lists")
     return found
 
 
@@ -98,4 +127,4 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         found += [f"{lang}: nlu.yml intent {name} is not in English's (domain.yml)" for name in sorted(set(intents) - set(ref_intents))]
         canned = _load(root / lang / "canned.yml")
         found += _same_keys(lang, "canned.yml", canned, reference["canned.yml"])
-    return found
+    return found + crisis_phrase_problems(languages, root)
