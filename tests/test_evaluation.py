@@ -7,13 +7,14 @@ they stay apart (no evaluation text is a training example).
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.evaluate import EVAL_DIR, evaluate, load_sets, outcome_matches, table
+from bot.evaluate import DEV_DIR, EVAL_DIR, evaluate, load_sets, outcome_matches, table
 from bot.languages import nlu_files
-from bot.safety import tokens
+from bot.safety import safety_net, tokens
 from bot.settings import SUPPORTED_LANGUAGES
 
 MIN_MESSAGES = 150  # per language (the languages issue: at least 150 labelled messages each)
@@ -36,16 +37,33 @@ def test_every_language_has_an_evaluation_set() -> None:
         assert {c["setup"] for c in sets[language]["cases"]} == {"feelings_check", "safe_now", "ask_country", "ask_age"}
 
 
-def test_evaluation_texts_are_not_training_examples() -> None:
+def _long_texts(eval_dir: Path, words: int) -> list[tuple[str, str]]:
+    """(language, text) of every labelled message and answer of more than `words` words: short
+    answers ("yes", "hapana", "wish i was dead") are words and expressions, not examples."""
+    return [(language, text) for language, data in load_sets(eval_dir).items()
+            for text in [m["text"] for m in data["messages"]] + [c["answer"] for c in data["cases"]] if len(text.split()) > words]
+
+
+# Longer than this many words, a labelled text is a sentence: in the training data it would have
+# been learnt (the development set's common questions, "what is take it down", may recur).
+@pytest.mark.parametrize(("eval_dir", "words"), [(EVAL_DIR, 3), (DEV_DIR, 5)], ids=["eval", "dev"])
+def test_labelled_texts_are_not_training_examples(eval_dir: Path, words: int) -> None:
     training = set()
     for path in nlu_files():
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             training |= {" ".join(tokens(line[2:])) for line in block.get("examples", "").splitlines() if line.startswith("- ")}
-    for language, data in load_sets().items():
-        texts = [m["text"] for m in data["messages"]] + [c["answer"] for c in data["cases"]]
-        # Short answers ("yes", "hapana") are words, not examples; longer texts must be new.
-        overlap = [t for t in texts if len(t.split()) > 3 and " ".join(tokens(t)) in training]
-        assert overlap == [], (language, overlap)
+    overlap = [(language, t) for language, t in _long_texts(eval_dir, words) if " ".join(tokens(t)) in training]
+    assert overlap == []
+
+
+@pytest.mark.parametrize("eval_dir", [EVAL_DIR, DEV_DIR], ids=["eval", "dev"])
+def test_labelled_texts_are_not_phrases(eval_dir: Path) -> None:
+    """Phrase lists hold expressions, not the labelled sentences they are measured (or tuned) on."""
+    net = safety_net()
+    sets = [net.urgent, net.not_urgent, net.self_harm, net.categories, net.attributes, net.signals]
+    phrases = {pattern for phrase_set in sets for found in phrase_set.by_first.values() for _, pattern in found}
+    pasted = [(language, t) for language, t in _long_texts(eval_dir, 5) if tuple(tokens(t, net.spelling)) in phrases]
+    assert pasted == []
 
 
 # The targets are urgent recall 100% and no false urgent on tests/eval/. They are NOT met yet
