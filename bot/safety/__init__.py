@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
@@ -59,36 +60,57 @@ def tokens(text: str, spelling: dict[str, str] | None = None) -> list[str]:
     return out
 
 
+_LABELS = ""  # trie key for the labels of phrases that end at a node (no token is empty)
+
+
 class PhraseSet:
     """Token-sequence patterns grouped by label; `*` matches any one token.
 
-    Patterns are indexed by their first token, so a scan costs one dictionary look-up per
-    token of the message, however many phrases there are.
+    Patterns are kept in a trie of tokens, so a scan walks from each token of the message only as
+    far as some phrase still fits: the cost does not grow with the number of phrases.
     """
 
     def __init__(self) -> None:
-        self.by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        self.wild_first: list[tuple[str, tuple[str, ...]]] = []
+        self.root: dict[str, Any] = {}
 
     def add(self, label: str, phrase_tokens: list[str]) -> None:
         if not phrase_tokens:
             return
-        pattern = tuple(phrase_tokens)
-        if pattern[0] == "*":
-            self.wild_first.append((label, pattern))
-        else:
-            self.by_first.setdefault(pattern[0], []).append((label, pattern))
+        node = self.root
+        for token in phrase_tokens:
+            node = node.setdefault(token, {})
+        labels = node.setdefault(_LABELS, [])
+        if label not in labels:
+            labels.append(label)
+
+    def patterns(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """(label, pattern) of every phrase, for checks and tests."""
+        stack: list[tuple[dict[str, Any], tuple[str, ...]]] = [(self.root, ())]
+        while stack:
+            node, path = stack.pop()
+            for key, child in node.items():
+                if key == _LABELS:
+                    yield from ((label, path) for label in child)
+                else:
+                    stack.append((child, (*path, key)))
 
     def spans(self, toks: list[str]) -> list[tuple[int, int, str]]:
-        """(start, end, label) of every match, in the order they occur in the message."""
+        """(start, end, label) of every match, in the order they start in the message (shorter first)."""
         found: list[tuple[int, int, str]] = []
-        for i, tok in enumerate(toks):
-            for label, pattern in self.by_first.get(tok, ()):
-                if _matches_at(toks, i, pattern):
-                    found.append((i, i + len(pattern), label))
-            for label, pattern in self.wild_first:
-                if _matches_at(toks, i, pattern):
-                    found.append((i, i + len(pattern), label))
+        for start in range(len(toks)):
+            frontier = [self.root]
+            end = start
+            while frontier and end < len(toks):
+                token, reached = toks[end], []
+                for node in frontier:
+                    for key in (token, "*"):
+                        child = node.get(key)
+                        if child is not None:
+                            reached.append(child)
+                end += 1
+                for node in reached:
+                    found.extend((start, end, label) for label in node.get(_LABELS, ()))
+                frontier = reached
         return found
 
     def matches(self, toks: list[str]) -> list[tuple[int, str]]:
@@ -97,12 +119,6 @@ class PhraseSet:
 
     def labels_in(self, toks: list[str]) -> set[str]:
         return {label for _, _, label in self.spans(toks)}
-
-
-def _matches_at(toks: list[str], i: int, pattern: tuple[str, ...]) -> bool:
-    if i + len(pattern) > len(toks):
-        return False
-    return all(p == "*" or toks[i + j] == p for j, p in enumerate(pattern))
 
 
 @dataclass(frozen=True)
