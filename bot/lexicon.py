@@ -79,6 +79,9 @@ class Lexicon:
         self.docs = {lang: yaml.safe_load((root / lang / "lexicon.yml").read_text(encoding="utf-8")) for lang in languages}
         self.answers = PhraseSet()
         self.own_answers: dict[str, PhraseSet] = {lang: PhraseSet() for lang in languages}
+        # Answers that are words of another kind inside a sentence (Tagalog "oo" = yes squashes to
+        # "o" = "or"): read only as the whole message, and only in the child's own language.
+        self.whole_answers: dict[str, dict[tuple[str, ...], str]] = {lang: {} for lang in languages}
         self.faq = PhraseSet()
         self.language_names = PhraseSet()
         self.numbers: dict[tuple[str, ...], int] = {}
@@ -87,6 +90,9 @@ class Lexicon:
             for signal, phrases in (doc.get("answers") or {}).items():
                 self._add(self.answers, signal, phrases)
                 self._add(self.own_answers[lang], signal, phrases)
+            for signal, phrases in (doc.get("whole_answers") or {}).items():
+                self._add(PhraseSet(), signal, phrases)  # the same checks as any answer list
+                self.whole_answers[lang] |= {tuple(self.tokens(phrase)): signal for phrase in phrases}
             for topic, phrases in (doc.get("faq") or {}).items():
                 self._add(self.faq, topic, phrases)
             for named, names in (doc.get("language_names") or {}).items():
@@ -129,6 +135,9 @@ class Lexicon:
         English "k" is "ok"), and in every language when their own says nothing (a child who
         answers in English, or in another language they mix in)."""
         toks = self.tokens(text)
+        whole = self.whole_answers.get(language or "", {}).get(tuple(toks))
+        if whole:
+            return {whole}
         own = self.own_answers.get(language or "")
         return (own.labels_in(toks) if own else set()) or self.answers.labels_in(toks)
 

@@ -311,6 +311,9 @@ def lexicon_problems(doc: Any) -> list[str]:
             if not phrases or not all(isinstance(p, str) for p in phrases):
                 found.append(f"{section}.{key}: missing, empty or not all quoted strings")
         found += [f"{section}: unexpected key {k!r} (quote yes/no)" for k in entries if k not in keys]
+    for key, phrases in (doc.get("whole_answers") or {}).items():  # optional
+        if key not in ANSWER_SIGNALS or not phrases or not all(isinstance(p, str) for p in phrases):
+            found.append(f"whole_answers.{key}: an answer signal ({', '.join(ANSWER_SIGNALS)}) with quoted strings")
     for section in ("numbers", "language_names"):
         if not doc.get(section):
             found.append(f"{section}: missing")

@@ -71,3 +71,15 @@ def test_a_lexicon_with_a_bare_yes_key_is_refused(tmp_path) -> None:
     (tmp_path / "en" / "lexicon.yml").write_text("answers:\n  yes: [yes]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="quote"):
         Lexicon(root=tmp_path, languages=("en",))
+
+
+@pytest.mark.parametrize(("text", "language", "polarity", "reading"), [
+    ("oo", "tl", "yes_is_risk", "risk"),      # Tagalog yes, the whole message
+    ("Oooo", "tl", "yes_is_risk", "risk"),
+    ("oo", "tl", "yes_is_safe", "safe"),
+    ("di", "tl", "yes_is_safe", "risk"),      # Tagalog no to "are you safe?"
+    ("o", "pt", "yes_is_risk", None),         # Portuguese "o" (the article) is no answer
+    ("o que eu faço", "tl", "yes_is_safe", None),  # inside a sentence "o" is not "oo"
+])
+def test_whole_message_answers_are_read_only_whole_and_in_their_language(text, language, polarity, reading) -> None:
+    assert lexicon().read_answer(text, polarity, language) == reading
