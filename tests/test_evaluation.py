@@ -71,15 +71,16 @@ def test_labelled_texts_are_not_phrases(eval_dir: Path) -> None:
 # two messages of margin, so that no change can make them worse unnoticed. "Missed" is an urgent
 # message that got neither the urgent route nor the direct question with the emergency number.
 FLOORS = {  # language: (urgent route at least, missed at most, false urgent at most, dialogue urgent caught at least)
-    "en": (102, 4, 13, 43),
-    "sw": (106, 8, 14, 36),
-    # The six machine-drafted languages, measured on 2026-12-06 (README, "Safety evaluation").
-    "fr": (46, 4, 7, 31),
-    "id": (53, 5, 13, 27),
-    "ms": (55, 5, 15, 30),
-    "pt": (44, 6, 7, 31),
-    "tl": (46, 6, 8, 28),
-    "vi": (59, 8, 11, 34),
+    # Measured on 2026-12-06 after tuning on the enlarged development sets (README, "Safety evaluation").
+    "en": (102, 4, 15, 45),
+    "sw": (111, 7, 11, 37),
+    # The six machine-drafted languages.
+    "fr": (45, 5, 7, 33),
+    "id": (52, 5, 8, 28),
+    "ms": (55, 5, 14, 30),
+    "pt": (44, 6, 6, 32),
+    "tl": (48, 7, 5, 30),
+    "vi": (58, 8, 10, 35),
 }
 
 
@@ -90,6 +91,16 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
         assert f.urgent_caught >= routed, (language, f.urgent_caught, missed)
         assert f.urgent_missed <= missed_at_most, (language, f.urgent_missed, missed)
         assert f.false_urgent <= false_urgent, (language, f.false_urgent)
+
+
+# Messages whose categories were found (at least one expected code), two messages of margin; the
+# target is 85% (met in English only, 2026-12-06).
+CATEGORY_FLOORS = {"en": 271, "sw": 274, "fr": 123, "id": 130, "ms": 137, "pt": 113, "tl": 136, "vi": 138}
+
+
+def test_categories_found_do_not_get_worse(figures: dict) -> None:
+    for language in SUPPORTED_LANGUAGES:
+        assert figures[language].category_hit >= CATEGORY_FLOORS[language], (language, figures[language].category_hit)
 
 
 def test_risk_answers_in_dialogues_do_not_get_worse(figures: dict) -> None:
