@@ -83,3 +83,10 @@ def test_a_lexicon_with_a_bare_yes_key_is_refused(tmp_path) -> None:
 ])
 def test_whole_message_answers_are_read_only_whole_and_in_their_language(text, language, polarity, reading) -> None:
     assert lexicon().read_answer(text, polarity, language) == reading
+
+
+@pytest.mark.parametrize("text", ["he's outside", "she's here", "he's at the door", "it's him again"])
+def test_a_letter_of_english_is_no_portuguese_yes_to_are_you_safe(text: str) -> None:
+    # Portuguese texting "s" (sim) is the "s" of "he's": never "I'm safe" inside a sentence.
+    assert lexicon().read_answer(text, "yes_is_safe", "en") != "safe"
+    assert lexicon().read_answer("s", "yes_is_safe", "pt") == "safe"
