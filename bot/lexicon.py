@@ -32,6 +32,9 @@ _MIN_FUZZY_LENGTH = 5
 # Inside a message that is not an answer to "which country?", a name this short is more likely a
 # word of some language ("uk" is Vietnamese texting for yes) than a country: not read there.
 _MIN_UNASKED_LENGTH = 4
+# Even as the answer to "which country?", a name that short only counts in a short answer ("im in
+# the uk"): in a sentence it is more likely a word ("picha zangu za uchi": "za" is not ZA).
+_SHORT_ANSWER_TOKENS = 6
 _FUZZY_CUTOFF = 0.8
 
 # What an answer to a risk question means for the conversation.
@@ -55,7 +58,8 @@ class Countries:
             for start in range(len(toks) - size + 1):
                 window = tuple(toks[start:start + size])
                 code = self.exact.get(window)
-                if code and (loose or len(" ".join(window)) >= _MIN_UNASKED_LENGTH):
+                short_name = len(" ".join(window)) < _MIN_UNASKED_LENGTH
+                if code and (not short_name or (loose and len(toks) <= _SHORT_ANSWER_TOKENS)):
                     return code
         if not loose:
             return None

@@ -90,3 +90,9 @@ def test_a_letter_of_english_is_no_portuguese_yes_to_are_you_safe(text: str) -> 
     # Portuguese texting "s" (sim) is the "s" of "he's": never "I'm safe" inside a sentence.
     assert lexicon().read_answer(text, "yes_is_safe", "en") != "safe"
     assert lexicon().read_answer("s", "yes_is_safe", "pt") == "safe"
+
+
+def test_a_short_country_name_inside_a_sentence_is_a_word() -> None:
+    # Asked "which country?", a child may still tell what happened: Kiswahili "za" (of) is not ZA.
+    assert lexicon().find_country("mtu ananitishia kusambaza picha zangu za uchi mtandaoni", loose=True) is None
+    assert lexicon().find_country("im in the uk", loose=True) == "GB"
