@@ -7,6 +7,7 @@ Texts, placeholders and labels are checked by bot.locales.Catalog.problems.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,11 @@ from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES
 MIN_EXAMPLES = 25  # per intent, per language
 LEXICON_EXTRAS = {"commands": "typed commands -> help | choose_language | help_now",
                   "under": "the words before a number that mean younger than it: 'under 13'"}
-# Sections of safety.yml every language must fill (lists or mappings, not empty).
 # Intents whose examples may hold crisis words; every other training example is a child's message
 # that is not a crisis, so a crisis phrase that fires on one (in any language) would alarm a child.
 CRISIS_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+# Sections of safety.yml every language must fill (lists or mappings, not empty).
 SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "first_person", "self_harm",
                    "categories", "attributes", "platforms")
 
@@ -32,12 +33,7 @@ def _load(path: Path) -> Any:
 
 
 def _examples(doc: Any) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for block in (doc or {}).get("nlu") or []:
-        if "intent" in block:
-            lines = [line for line in str(block.get("examples", "")).splitlines() if line.strip().startswith("- ")]
-            counts[block["intent"]] = counts.get(block["intent"], 0) + len(lines)
-    return counts
+    return dict(Counter(intent for intent, _ in _example_texts(doc)))
 
 
 def _language_problems(lang: str, root: Path, directory: dict[str, Any]) -> list[str]:
