@@ -1,19 +1,40 @@
-"""Rasa's SQL tracker store, made to survive a database restart.
+"""Rasa's SQL tracker store, made to survive a database restart and never to stall the server.
 
 rasa.core.tracker_store.SQLTrackerStore pools connections without checking them, so the first
 message after PostgreSQL restarts finds a dead connection, the conversation cannot be loaded and
 the child silently starts over (age, country and topic forgotten). Checking each connection
 before use (`pool_pre_ping`) costs one round trip per checkout and keeps the conversation.
+
+Its methods are coroutines that do blocking database work without ever awaiting, so an SQLite
+lock held for 20 s (a backup, a purge's VACUUM) froze the whole event loop: every child on every
+channel waited, and an urgent message's reply came after two 10 s lock waits (one to create the
+tracker, one to save it). Here each of them runs in a worker thread instead.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Coroutine, Iterable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.sqlite import tune_sqlite
+
+T = TypeVar("T")
+
+
+def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run, in this (worker) thread, a coroutine that never suspends: Rasa's SQL store methods
+    only await each other and `stream_events`, which returns at once without an event broker."""
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value
+    coroutine.close()
+    raise RuntimeError("the tracker store awaited something: it cannot run in a worker thread")
 
 
 class ResilientSQLTrackerStore(SQLTrackerStore):
@@ -25,3 +46,12 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
             sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url))
         )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await asyncio.to_thread(_run_to_end, super().save(tracker))
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        return await asyncio.to_thread(_run_to_end, super()._retrieve(sender_id, fetch_events_from_all_sessions))
+
+    async def keys(self) -> Iterable[str]:
+        return await asyncio.to_thread(_run_to_end, super().keys())

@@ -209,6 +209,26 @@ def test_webhook_during_a_database_outage_answers_503_and_loses_nothing(hook: Ha
     assert hook.settle(chat) == [step("sextortion", 0), expected("welcome_short"), expected("ask_country_short")]
 
 
+def test_webhook_urgent_during_a_database_outage_gets_the_numbers_at_once_and_the_turn_later(hook: Harness) -> None:
+    chat = 8_411_000_005
+    update = message_update(chat, "i want to kill myself tonight")
+    postgres("stop")
+    try:
+        assert hook.post(update) == 503  # not stored: Telegram will send it again...
+        assert hook.fake.texts_to(chat) == [expected("urgent")]  # ...but the numbers went out now
+        assert hook.post(update) == 503  # a redelivery during the outage: not sent twice
+        assert hook.fake.texts_to(chat) == [expected("urgent")]
+    finally:
+        postgres("start")
+    deadline = time.monotonic() + 60
+    while hook.post(update) != 200:
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    hook.fake.wait_for_messages(chat, 2, 120)
+    texts = hook.settle(chat)
+    assert texts[:2] == [expected("urgent"), expected("urgent")], texts  # the full turn, once stored
+
+
 def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing(polling: Harness) -> None:
     fake = polling.fake
     chat = 8_511_000_003
@@ -223,3 +243,19 @@ def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing
         postgres("start")
     fake.wait_for_messages(chat, 1, 120)
     assert polling.settle(chat) == [step("sextortion", 0), expected("welcome_short"), expected("ask_country_short")]
+
+
+def test_polling_urgent_during_a_database_outage_gets_the_numbers_at_once(polling: Harness) -> None:
+    fake = polling.fake
+    chat = 8_511_000_004
+    postgres("stop")
+    try:
+        update = message_update(chat, "i want to kill myself tonight")
+        fake.push_update(update)
+        fake.wait_for_messages(chat, 1, 30)
+        time.sleep(4)  # fetched again while the database is down: not sent twice
+        assert fake.texts_to(chat) == [expected("urgent")]
+    finally:
+        postgres("start")
+    fake.wait_for_messages(chat, 2, 120)
+    assert polling.settle(chat)[:2] == [expected("urgent"), expected("urgent")]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 
 import pytest
 import websockets
 
-from bot.channels.failsafe import failsafe_reply
+from bot.channels.failsafe import URGENT_REPLY_WAIT, failsafe_reply
 from tests.support.webchat import Child, Harness, raw_event, raw_socket, run
 
 pytestmark = [pytest.mark.e2e]
@@ -43,6 +44,40 @@ def test_a_turn_that_fails_or_says_nothing_gets_the_failsafe_reply(harness: Harn
         assert logs.count("webchat: a turn produced no reply; the failsafe reply was sent") == 2
         for words in ("raise it", "silent please", "kill myself", "the turn failed"):
             assert words not in logs  # never a child's words in the log
+
+    run(scenario())
+
+
+def test_an_urgent_message_gets_the_numbers_without_waiting_for_a_slow_turn(harness: Harness) -> None:
+    """After URGENT_REPLY_WAIT seconds without a reply the numbers go out and the turn goes on;
+    a slow turn that already answered, or a message that is not urgent, just takes its time."""
+
+    async def timed_say(child: Child, message: str) -> tuple[list[str], list[float]]:
+        before, started, arrived = len(child.replies), time.monotonic(), []
+        saying = asyncio.ensure_future(child.say(message))
+        while not saying.done():
+            if len(child.replies) > before + len(arrived):
+                arrived.append(time.monotonic() - started)
+            await asyncio.sleep(0.05)
+        assert (await saying)["ok"]
+        return [r["text"] for r in child.replies[before:]], arrived
+
+    async def scenario() -> None:
+        child = Child(harness.url)
+        try:
+            await child.connect()
+            urgent = "slow i want to kill myself tonight"
+            texts, arrived = await timed_say(child, urgent)
+            assert texts == [failsafe_reply(urgent, "en")["text"], "ok"], texts
+            assert URGENT_REPLY_WAIT <= arrived[0] < URGENT_REPLY_WAIT + 1.5 and arrived[1] >= 6, arrived
+            texts, _ = await timed_say(child, "early i want to kill myself tonight")
+            assert texts == ["ok"]  # it had answered: the numbers are not sent over its reply
+            texts, arrived = await timed_say(child, "slow hello")
+            assert texts == ["ok"] and arrived[0] >= 6
+        finally:
+            await child.close()
+        assert "an urgent turn took over 3 s; the emergency numbers were sent without waiting" in harness.logs()
+        assert "kill myself" not in harness.logs()
 
     run(scenario())
 

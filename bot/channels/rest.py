@@ -4,12 +4,14 @@ Same request shape as rasa.core.channels.rest.RestInput, but: it is on only with
 and answers only `Authorization: Bearer <REST_TOKEN>` (compared in constant time), JSON only (a
 cross-origin form or text post from any website is refused); the sender id is pseudonymised; the
 text goes through bot.channels.inbound; replies carry no recipient id; bad requests get a clear
-4xx; a turn that fails or produces nothing gets the failsafe reply (an urgent message still gets
-the emergency number); nothing a child wrote is ever put in a log line.
+4xx; a turn that fails, produces nothing or (for an urgent message) is still running after
+URGENT_REPLY_WAIT seconds gets the failsafe reply, so an urgent message always gets the emergency
+number; nothing a child wrote is ever put in a log line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -20,7 +22,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.failsafe import failsafe_key, failsafe_reply
+from bot.channels.failsafe import answered_in_time, failsafe_key, failsafe_reply, let_finish
 from bot.channels.inbound import MEDIA_PAYLOAD, inbound_metadata, inbound_text
 from bot.pseudonym import pseudonymise
 from bot.ratelimit import MessageLimits
@@ -82,13 +84,16 @@ class RestChannel(InputChannel):
                 return response.json({"error": "Too many messages; please wait a moment."}, status=429,
                                      headers={"Retry-After": "2"})
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text, collector, pseudonymise("rest", sender.encode("utf-8", "replace").decode()),
-                        input_channel="rest", metadata=inbound_metadata(raw, metadata.get("language")),
-                    )
+            turn = asyncio.ensure_future(on_new_message(
+                UserMessage(
+                    text, collector, pseudonymise("rest", sender.encode("utf-8", "replace").decode()),
+                    input_channel="rest", metadata=inbound_metadata(raw, metadata.get("language")),
                 )
+            ))
+            try:
+                if not await answered_in_time(turn, text):  # urgent and slow: the numbers now
+                    let_finish(turn)
+                    return response.json([_reply(failsafe_reply(text, metadata.get("language")))])
             except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
                 log.error("rest: a turn failed (%s); the failsafe reply was sent", type(exc).__name__)
                 return response.json([_reply(failsafe_reply(text, metadata.get("language")))])

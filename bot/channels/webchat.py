@@ -51,7 +51,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.channels import webchat_live
-from bot.channels.failsafe import failsafe_key, failsafe_reply
+from bot.channels.failsafe import answered_in_time, failsafe_key, failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.webchat_sessions import (
     Sessions,
@@ -348,9 +348,13 @@ class WebChatInput(InputChannel):
                 try:
                     relayed = await relay().from_child(conversation, text)  # a counsellor has the chat: not the bot
                     if not relayed:
-                        await on_new_message(UserMessage(
+                        turn = asyncio.ensure_future(on_new_message(UserMessage(
                             text, output, conversation, input_channel=CHANNEL, metadata=inbound_metadata(raw, language) or None,
-                        ))
+                        )))
+                        if not await answered_in_time(turn, text):  # urgent and slow: the numbers now, the turn goes on
+                            if not output.sent:
+                                await output.send_response(conversation, failsafe_reply(text, language))
+                            await turn
                 except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
                     failed = True
                     log.error("webchat: a turn failed (%s); the failsafe reply was sent", type(exc).__name__)

@@ -126,7 +126,14 @@ from sanic import Sanic, response
 from bot.channels.webchat import WebChatInput
 
 async def on_new_message(message):
-    """A stand-in for Rasa: fails, stays silent or echoes the metadata, as the text asks."""
+    """A stand-in for Rasa: fails, stays silent, is slow or echoes the metadata, as the text asks."""
+    if message.text.startswith(("slow", "early")):  # a turn held up behind its reply, or before it
+        if message.text.startswith("early"):
+            await message.output_channel.send_response(message.sender_id, {"text": "ok"})
+        await asyncio.sleep(6)
+        if message.text.startswith("slow"):
+            await message.output_channel.send_response(message.sender_id, {"text": "ok"})
+        return
     if message.text.startswith("raise"):
         raise RuntimeError("the turn failed: " + message.text)
     if message.text.startswith("silent") or "kill" in message.text:

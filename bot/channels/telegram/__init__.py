@@ -86,6 +86,7 @@ class TelegramInput(InputChannel):
                 await self.worker.ingest(update)
             except Exception as exc:  # noqa: BLE001 - not stored: 503 makes Telegram deliver it again
                 log.error("telegram: could not store an update (%s)", type(exc).__name__)
+                await self.worker.unstored.answer(update)  # urgent: the numbers now, the turn on redelivery
                 return response.json({"error": "unavailable"}, status=503)
             return response.json({"ok": True})
 

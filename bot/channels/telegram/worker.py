@@ -31,6 +31,7 @@ from bot.channels.telegram.client import POLL_TIMEOUT
 from bot.channels.telegram.live import outbox_message, relayed
 from bot.channels.telegram.replies import CHANNEL, ReplyCollector, keyboard, plain
 from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
+from bot.channels.telegram.unstored import UnstoredUrgent
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, minimise, split_message, to_html
 from bot.handoff import store as handoff_store
 from bot.handoff.relay import relay
@@ -62,6 +63,7 @@ class TelegramWorker:
         self.settings = settings
         self.store = store
         self.bot = bot
+        self.unstored = UnstoredUrgent(bot)  # the numbers when the database cannot take an update
         self.handle_message = handle_message
         self.ready = asyncio.Event()
         self._wake = asyncio.Event()
@@ -152,7 +154,12 @@ class TelegramWorker:
                     read_timeout=POLL_TIMEOUT + 10,
                 )
                 for item in batch:
-                    await self.ingest(item.to_dict())
+                    update = item.to_dict()
+                    try:
+                        await self.ingest(update)
+                    except Exception:
+                        await self.unstored.answer(update)
+                        raise
                     offset = item.update_id + 1
                 delay = 1.0
             except asyncio.CancelledError:
