@@ -17,4 +17,4 @@ fi
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 .venv/bin/ruff check bot actions tests bench
 .venv/bin/python -m bot check
-exec .venv/bin/python -m pytest -ra "$@"
+exec .venv/bin/python -m pytest -ra --durations=15 "$@"  # the slowest tests, to keep the suite under 30 minutes
