@@ -66,6 +66,7 @@ def test_an_urgent_message_gets_the_numbers_without_waiting_for_a_slow_turn(harn
         child = Child(harness.url)
         try:
             await child.connect()
+            await child.say("echo")  # the phrase lists are compiled on first use (the real server does it at start)
             urgent = "slow i want to kill myself tonight"
             texts, arrived = await timed_say(child, urgent)
             assert texts == [failsafe_reply(urgent, "en")["text"], "ok"], texts
@@ -76,7 +77,7 @@ def test_an_urgent_message_gets_the_numbers_without_waiting_for_a_slow_turn(harn
             assert texts == ["ok"] and arrived[0] >= 6
         finally:
             await child.close()
-        assert "an urgent turn took over 3 s; the emergency numbers were sent without waiting" in harness.logs()
+        assert harness.logs().count("webchat: an urgent turn took over 3 s; the failsafe reply was sent") == 1
         assert "kill myself" not in harness.logs()
 
     run(scenario())

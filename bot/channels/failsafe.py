@@ -56,7 +56,6 @@ async def answered_in_time(turn: asyncio.Future[Any], text: object) -> bool:
     if finished:
         turn.result()  # its exception, if any, goes to the caller as before
         return True
-    log.error("an urgent turn took over %.0f s; the emergency numbers were sent without waiting", URGENT_REPLY_WAIT)
     return False
 
 

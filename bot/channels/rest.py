@@ -22,7 +22,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.failsafe import answered_in_time, failsafe_key, failsafe_reply, let_finish
+from bot.channels.failsafe import URGENT_REPLY_WAIT, answered_in_time, failsafe_key, failsafe_reply, let_finish
 from bot.channels.inbound import MEDIA_PAYLOAD, inbound_metadata, inbound_text
 from bot.pseudonym import pseudonymise
 from bot.ratelimit import MessageLimits
@@ -93,6 +93,7 @@ class RestChannel(InputChannel):
             try:
                 if not await answered_in_time(turn, text):  # urgent and slow: the numbers now
                     let_finish(turn)
+                    log.error("rest: an urgent turn took over %.0f s; the failsafe reply was sent", URGENT_REPLY_WAIT)
                     return response.json([_reply(failsafe_reply(text, metadata.get("language")))])
             except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
                 log.error("rest: a turn failed (%s); the failsafe reply was sent", type(exc).__name__)

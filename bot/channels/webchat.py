@@ -51,7 +51,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.channels import webchat_live
-from bot.channels.failsafe import answered_in_time, failsafe_key, failsafe_reply
+from bot.channels.failsafe import URGENT_REPLY_WAIT, answered_in_time, failsafe_key, failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.webchat_sessions import (
     Sessions,
@@ -353,6 +353,7 @@ class WebChatInput(InputChannel):
                         )))
                         if not await answered_in_time(turn, text):  # urgent and slow: the numbers now, the turn goes on
                             if not output.sent:
+                                log.error("webchat: an urgent turn took over %.0f s; the failsafe reply was sent", URGENT_REPLY_WAIT)
                                 await output.send_response(conversation, failsafe_reply(text, language))
                             await turn
                 except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
