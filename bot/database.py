@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+CONNECT_TIMEOUT = 5  # seconds: an unreachable PostgreSQL fails fast instead of after the TCP timeout (minutes)
+
+
+def connect_args(url: object) -> dict[str, int]:
+    """Driver arguments for a URL: a connect timeout for PostgreSQL (SQLite waits for locks instead)."""
+    return {"connect_timeout": CONNECT_TIMEOUT} if str(url).startswith("postgresql") else {}
+
+
 @lru_cache(maxsize=4)
 def engine(url: str | None = None) -> Engine:
     """One engine per database URL per process; the schema brought up to date on first use."""
@@ -30,7 +38,7 @@ def engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite:///"):
         get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     # hide_parameters: a failing statement's error never quotes the values (a conversation's hash).
-    eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True))
+    eng = tune_sqlite(create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args(url)))
     ensure_schema(eng)
     return eng
 

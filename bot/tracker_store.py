@@ -8,20 +8,23 @@ before use (`pool_pre_ping`) costs one round trip per checkout and keeps the con
 Its methods are coroutines that do blocking database work without ever awaiting, so an SQLite
 lock held for 20 s (a backup, a purge's VACUUM) froze the whole event loop: every child on every
 channel waited, and an urgent message's reply came after two 10 s lock waits (one to create the
-tracker, one to save it). Here each of them runs in one of two worker threads instead.
+tracker, one to save it). Here each of them runs in one of two worker threads instead, and a
+PostgreSQL that does not answer fails after a connect timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.database import connect_args
 from bot.sqlite import tune_sqlite
 
 T = TypeVar("T")
@@ -31,13 +34,23 @@ T = TypeVar("T")
 _POOL = ThreadPoolExecutor(2, thread_name_prefix="tracker-store")
 
 
-async def _in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_POOL, _run_to_end, coroutine)
+async def _in_thread(method: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run one of Rasa's store methods in a worker thread. A cancelled turn (a client that hung up)
+    still waits for the work to end: Rasa lets go of the conversation's lock on cancellation, and a
+    save still writing beside the next turn's read would lose or repeat events."""
+    job = asyncio.get_running_loop().run_in_executor(_POOL, _run_to_end, method)
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        await asyncio.wait({job})
+        raise
 
 
-def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run, in this (worker) thread, a coroutine that never suspends: Rasa's SQL store methods
-    only await each other and `stream_events`, which returns at once without an event broker."""
+def _run_to_end(method: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Call, in this (worker) thread, a method whose coroutine never suspends: Rasa's SQL store
+    methods only await each other and `stream_events`, which returns at once without an event
+    broker (refused in __init__)."""
+    coroutine = method()
     try:
         coroutine.send(None)
     except StopIteration as finished:
@@ -49,18 +62,20 @@ def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
 class ResilientSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Any = None, **kwargs: Any) -> None:
         super().__init__(domain=domain, **kwargs)
+        if self.event_broker is not None:
+            raise ValueError("ResilientSQLTrackerStore runs its work in threads and cannot stream to an event broker")
         url = self.engine.url
         self.engine.dispose()
-        self.engine = tune_sqlite(
-            sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url))
-        )
+        options = create_engine_kwargs(url)
+        options["connect_args"] = {**options.get("connect_args", {}), **connect_args(url)}
+        self.engine = tune_sqlite(sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **options))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await _in_thread(super().save(tracker))
+        await _in_thread(partial(SQLTrackerStore.save, self, tracker))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        return await _in_thread(super()._retrieve(sender_id, fetch_events_from_all_sessions))
+        return await _in_thread(partial(SQLTrackerStore._retrieve, self, sender_id, fetch_events_from_all_sessions))
 
     async def keys(self) -> Iterable[str]:
-        return await _in_thread(super().keys())
+        return await _in_thread(partial(SQLTrackerStore.keys, self))

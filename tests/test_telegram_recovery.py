@@ -15,12 +15,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.sql import column, table
 
+from bot.channels.failsafe import URGENT_REPLY_WAIT
 from bot.channels.telegram import store as tg
 from bot.channels.telegram.store import TelegramStore
 from bot.channels.telegram.worker import conversation_of
 from tests.conftest import make_server
 from tests.fake_telegram import FakeTelegram, message_update, sticker_update
 from tests.support.services import postgres
+from tests.test_failures import pid_on
 from tests.test_telegram import Harness, expected, shown, step, telegram_env
 
 pytestmark = pytest.mark.e2e
@@ -247,15 +249,37 @@ def test_polling_during_a_database_outage_acknowledges_nothing_and_loses_nothing
 
 def test_polling_urgent_during_a_database_outage_gets_the_numbers_at_once(polling: Harness) -> None:
     fake = polling.fake
-    chat = 8_511_000_004
+    chats = (8_511_000_004, 8_511_000_005)  # one batch: the second is not held up behind the first
     postgres("stop")
     try:
-        update = message_update(chat, "i want to kill myself tonight")
-        fake.push_update(update)
-        fake.wait_for_messages(chat, 1, 30)
+        for chat in chats:
+            fake.push_update(message_update(chat, "i want to kill myself tonight"))
+        for chat in chats:
+            fake.wait_for_messages(chat, 1, 30)
         time.sleep(4)  # fetched again while the database is down: not sent twice
-        assert fake.texts_to(chat) == [expected("urgent")]
+        assert [fake.texts_to(chat) for chat in chats] == [[expected("urgent")]] * 2
     finally:
         postgres("start")
-    fake.wait_for_messages(chat, 2, 120)
-    assert polling.settle(chat)[:2] == [expected("urgent"), expected("urgent")]
+    for chat in chats:
+        fake.wait_for_messages(chat, 2, 120)
+        assert polling.settle(chat)[:2] == [expected("urgent"), expected("urgent")]
+
+
+def test_a_slow_turn_sends_the_numbers_straight_away(hook: Harness) -> None:
+    """The action server stops answering (SIGSTOP): the stored update's turn hangs, but the
+    numbers go straight to the chat after URGENT_REPLY_WAIT; the turn's own replies follow."""
+    chat = 8_411_000_006
+    actions = pid_on(int(hook.server.env["ACTION_PORT"]))
+    assert actions
+    os.kill(actions, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        assert hook.post(message_update(chat, "i want to kill myself tonight")) == 200
+        hook.fake.wait_for_messages(chat, 1, 60)
+        took = time.monotonic() - started
+        assert hook.fake.texts_to(chat) == [expected("urgent")]
+        assert took < URGENT_REPLY_WAIT + 5, f"the numbers waited for the turn: {took:.1f} s"
+    finally:
+        os.kill(actions, signal.SIGCONT)
+    hook.fake.wait_for_messages(chat, 2, 180)
+    assert hook.settle(chat)[1] == expected("urgent")  # the turn, once the action server answered

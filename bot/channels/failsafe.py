@@ -9,7 +9,7 @@ kind "please send it again", which also carries an emergency number.
 
 A turn that is only slow (a database lock, a busy action server) must not hold the numbers
 back either: `answered_in_time` lets a channel send them after URGENT_REPLY_WAIT seconds while
-the turn goes on (its own replies follow when it finishes).
+the turn goes on (on the web chat and Telegram its own replies follow when it ends).
 """
 
 from __future__ import annotations
@@ -18,19 +18,23 @@ import asyncio
 import logging
 from typing import Any
 
+from bot.buttons import BUTTON_PAYLOADS
 from bot.language import guess_language
 from bot.locales import catalog
 from bot.safety import safety_net
 from bot.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
+URGENT_PAYLOADS = frozenset(BUTTON_PAYLOADS[key] for key in ("feel_unsafe", "not_safe", "help_now"))
 URGENT_REPLY_WAIT = 3.0  # a turn's p99 is under 0.2 s at 20 concurrent conversations (README, bench)
 
 
 def failsafe_key(text: object) -> str:
     """Which text to send: "urgent", "danger_now" or "failed"."""
-    if not isinstance(text, str) or text.startswith("/"):
+    if not isinstance(text, str):
         return "failed"
+    if text.startswith("/"):  # a button or command: "I'm not safe" and "get help now" (/sos) are urgent
+        return "urgent" if text in URGENT_PAYLOADS else "failed"
     urgent = safety_net().check(text).urgent
     return "danger_now" if urgent == "danger_now" else "urgent" if urgent else "failed"
 
@@ -48,22 +52,32 @@ def failsafe_reply(text: object, language: str | None = None) -> dict[str, Any]:
 async def answered_in_time(turn: asyncio.Future[Any], text: object) -> bool:
     """Wait for a turn; False when the text is urgent and the turn is still running after
     URGENT_REPLY_WAIT seconds: the caller sends the failsafe reply now and the turn goes on
-    (awaited later, or handed to `let_finish`)."""
-    if failsafe_key(text) == "failed":
-        await turn
-        return True
-    finished, _ = await asyncio.wait({turn}, timeout=URGENT_REPLY_WAIT)
+    (awaited later, or handed to `let_finish`). A caller cancelled meanwhile (a client that hung
+    up) leaves the turn to finish: a turn stopped half-way could leave the conversation inconsistent."""
+    try:
+        if failsafe_key(text) == "failed":
+            await asyncio.shield(turn)
+            return True
+        finished, _ = await asyncio.wait({turn}, timeout=URGENT_REPLY_WAIT)
+    except asyncio.CancelledError:
+        let_finish(turn)
+        raise
     if finished:
         turn.result()  # its exception, if any, goes to the caller as before
         return True
     return False
 
 
+_left_running: set[asyncio.Future[Any]] = set()  # a strong reference until each is done
+
+
 def let_finish(turn: asyncio.Future[Any]) -> None:
     """Leave a turn nobody awaits any more to finish; a failure is logged by type only."""
-    turn.add_done_callback(_log_late_failure)
+    _left_running.add(turn)
+    turn.add_done_callback(_finished_alone)
 
 
-def _log_late_failure(turn: asyncio.Future[Any]) -> None:
+def _finished_alone(turn: asyncio.Future[Any]) -> None:
+    _left_running.discard(turn)
     if not turn.cancelled() and turn.exception() is not None:
-        log.error("a slow urgent turn failed (%s)", type(turn.exception()).__name__)
+        log.error("a turn left to finish failed (%s)", type(turn.exception()).__name__)

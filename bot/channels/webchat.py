@@ -346,16 +346,22 @@ class WebChatInput(InputChannel):
             try:
                 failed = relayed = False
                 try:
-                    relayed = await relay().from_child(conversation, text)  # a counsellor has the chat: not the bot
-                    if not relayed:
-                        turn = asyncio.ensure_future(on_new_message(UserMessage(
+                    async def relay_or_turn() -> bool:
+                        if await relay().from_child(conversation, text):  # a counsellor has the chat: not the bot
+                            return True
+                        await on_new_message(UserMessage(
                             text, output, conversation, input_channel=CHANNEL, metadata=inbound_metadata(raw, language) or None,
-                        )))
-                        if not await answered_in_time(turn, text):  # urgent and slow: the numbers now, the turn goes on
-                            if not output.sent:
-                                log.error("webchat: an urgent turn took over %.0f s; the failsafe reply was sent", URGENT_REPLY_WAIT)
-                                await output.send_response(conversation, failsafe_reply(text, language))
-                            await turn
+                        ))
+                        return False
+
+                    turn = asyncio.ensure_future(relay_or_turn())
+                    if not await answered_in_time(turn, text) and not output.sent:  # urgent and slow: the numbers now
+                        log.error("webchat: an urgent turn took over %.0f s; the failsafe reply was sent", URGENT_REPLY_WAIT)
+                        try:
+                            await output.send_response(conversation, failsafe_reply(text, language))
+                        except Exception as exc:  # noqa: BLE001 - the turn is still awaited below
+                            log.error("webchat: the failsafe reply could not be sent (%s)", type(exc).__name__)
+                    relayed = await turn
                 except Exception as exc:  # noqa: BLE001 - the child still gets an answer; only the type is logged
                     failed = True
                     log.error("webchat: a turn failed (%s); the failsafe reply was sent", type(exc).__name__)

@@ -11,6 +11,7 @@ getMe on every update and acknowledges updates it then fails to handle. Here:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -21,6 +22,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
+from bot.channels.failsafe import URGENT_REPLY_WAIT
 from bot.handoff.relay import relay
 from bot.settings import TelegramSettings
 
@@ -82,11 +84,14 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "The body must be a Telegram Update with an integer update_id."}, status=400)
             if self.worker is None:
                 return response.json({"error": "starting"}, status=503)
+            storing = asyncio.ensure_future(self.worker.ingest(update))
+            if not (await asyncio.wait({storing}, timeout=URGENT_REPLY_WAIT))[0]:  # a slow database
+                await self.worker.numbers_now.unstored(update)  # urgent: the numbers now, not after the store
             try:
-                await self.worker.ingest(update)
+                await storing
             except Exception as exc:  # noqa: BLE001 - not stored: 503 makes Telegram deliver it again
                 log.error("telegram: could not store an update (%s)", type(exc).__name__)
-                await self.worker.unstored.answer(update)  # urgent: the numbers now, the turn on redelivery
+                await self.worker.numbers_now.unstored(update)  # urgent: the numbers now, the turn on redelivery
                 return response.json({"error": "unavailable"}, status=503)
             return response.json({"ok": True})
 

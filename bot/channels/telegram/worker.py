@@ -25,13 +25,13 @@ from telegram.ext import ExtBot
 
 from bot import contact_log, retention
 from bot.buttons import BUTTON_PAYLOADS
-from bot.channels.failsafe import failsafe_reply
+from bot.channels.failsafe import answered_in_time, failsafe_reply
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.telegram.client import POLL_TIMEOUT
 from bot.channels.telegram.live import outbox_message, relayed
+from bot.channels.telegram.numbers_now import NumbersNow
 from bot.channels.telegram.replies import CHANNEL, ReplyCollector, keyboard, plain
 from bot.channels.telegram.store import LEASE_SECONDS, MAX_ATTEMPTS, Outgoing, Pending, TelegramStore
-from bot.channels.telegram.unstored import UnstoredUrgent
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Incoming, chat_of, classify, minimise, split_message, to_html
 from bot.handoff import store as handoff_store
 from bot.handoff.relay import relay
@@ -63,7 +63,7 @@ class TelegramWorker:
         self.settings = settings
         self.store = store
         self.bot = bot
-        self.unstored = UnstoredUrgent(bot)  # the numbers when the database cannot take an update
+        self.numbers_now = NumbersNow(bot)  # past the store, when it would keep an urgent message waiting
         self.handle_message = handle_message
         self.ready = asyncio.Event()
         self._wake = asyncio.Event()
@@ -153,12 +153,12 @@ class TelegramWorker:
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=list(ALLOWED_UPDATES),
                     read_timeout=POLL_TIMEOUT + 10,
                 )
-                for item in batch:
-                    update = item.to_dict()
+                for index, item in enumerate(batch):
                     try:
-                        await self.ingest(update)
-                    except Exception:
-                        await self.unstored.answer(update)
+                        await self.ingest(item.to_dict())
+                    except Exception:  # not stored, so fetched again later; urgent ones get the numbers now
+                        for unstored in batch[index:]:
+                            await self.numbers_now.unstored(unstored.to_dict())
                         raise
                     offset = item.update_id + 1
                 delay = 1.0
@@ -234,8 +234,7 @@ class TelegramWorker:
             replies, keep_chat = await self._act(conversation, incoming, pending.update_id)
         except Exception as exc:  # noqa: BLE001 - retried; only the type is logged (a message may quote the child)
             attempts = pending.attempts + 1
-            log.warning("telegram: update %d failed (%s), attempt %d of %d", pending.update_id, type(exc).__name__,
-                        attempts, MAX_ATTEMPTS)
+            log.warning("telegram: an update failed (%s), attempt %d of %d", type(exc).__name__, attempts, MAX_ATTEMPTS)
             if attempts < MAX_ATTEMPTS:
                 await asyncio.to_thread(self.store.retry_update, pending.update_id, attempts)
                 return
@@ -271,20 +270,23 @@ class TelegramWorker:
         if incoming.kind == "media":
             replies = await self._turn(conversation, MEDIA_PAYLOAD, incoming)
             if incoming.text:  # a caption is words the child wrote: they are read like a message
-                replies += await self._answered(conversation, incoming)
+                replies += await self._answered(conversation, incoming, update_id)
             return replies, True
-        return await self._answered(conversation, incoming), True
+        return await self._answered(conversation, incoming, update_id), True
 
     async def deliver(self, conversation: str, message: dict[str, Any]) -> None:
         """A counsellor's message (or the joined / left notice) into the chat's outbox, sent in order."""
         await asyncio.to_thread(self.store.queue_reply, conversation, outbox_message(message))
         self.wake()
 
-    async def _answered(self, conversation: str, incoming: Incoming) -> list[dict[str, Any]]:
-        """The child's words as a turn; a turn that produced nothing (the action server or the
-        database failed behind Rasa) gets the failsafe reply: an urgent message, the numbers."""
+    async def _answered(self, conversation: str, incoming: Incoming, update_id: int) -> list[dict[str, Any]]:
+        """The child's words as a turn; one that produced nothing (the action server or the database
+        failed) gets the failsafe reply, and an urgent one still running the numbers straight away."""
         text = inbound_text(incoming.text, allow_payloads=False)
-        replies = await self._turn(conversation, text, incoming)
+        turn = asyncio.ensure_future(self._turn(conversation, text, incoming))
+        if not await answered_in_time(turn, text):
+            await self.numbers_now.send(incoming, text, update_id)
+        replies = await turn
         if not replies:
             log.error("telegram: a turn produced no reply; the failsafe reply was sent")
             replies = [plain(failsafe_reply(text, _language(incoming.language_hint)))]
