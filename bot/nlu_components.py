@@ -94,6 +94,8 @@ class SafetyNet(GraphComponent):
         else:
             if scored and score >= self.check_score:
                 safety["possible_urgent"] = URGENT_KIND[likeliest]
+            elif findings.lone_signal and model_intent not in KEEP_INTENTS:  # "i got the pills": ask
+                safety["possible_urgent"] = "suicidal"
             if model_intent not in KEEP_INTENTS:
                 for category, intent, also_kept in DISCLOSURE_OVERRIDES:
                     if category in findings.categories and model_intent != intent and model_intent not in also_kept:

@@ -78,3 +78,17 @@ def test_a_phrase_match_outweighs_the_score() -> None:
 def test_button_payloads_are_left_alone() -> None:
     result = parsed("/feeling_ok", [("feeling_ok", 1.0), ("urgent_risk", 0.0)])
     assert result["intent"]["name"] == "feeling_ok" and "possible_urgent" not in result["safety"]
+
+
+@pytest.mark.parametrize("text", ["i have all the pills in my hand", "tous les cachets sont dans ma main"])
+def test_one_risk_signal_alone_asks_directly(text: str) -> None:
+    """A method, an intent or a goodbye alone is too little for the urgent route, and the model may
+    see nothing: the child is asked whether they are safe (the check question), in any language."""
+    t = triage(parsed(text, [("out_of_scope", 0.62), ("feeling_bad", 0.20), ("urgent_risk", 0.03)]))
+    assert t.risk != "urgent" and t.possible_urgent == "suicidal"
+
+
+@pytest.mark.parametrize("text", ["the pills are for my flu", "how do i block someone"])
+def test_no_signal_or_an_idiom_asks_nothing(text: str) -> None:
+    t = triage(parsed(text, [("out_of_scope", 0.62), ("feeling_bad", 0.20), ("urgent_risk", 0.03)]))
+    assert t.possible_urgent is None

@@ -135,6 +135,7 @@ class SafetyFindings:
     idiom: bool = False  # an urgent word was part of an everyday idiom ("my mum will kill me")
     first_person: bool = False  # the message tells of the writer's own life
     info_question: bool = False  # the message opens as a question about a topic ("what is ...")
+    lone_signal: bool = False  # one strong risk signal alone (a method, an intent, a goodbye): ask, don't route
 
     def as_dict(self) -> dict:
         return {
@@ -148,6 +149,7 @@ class SafetyFindings:
             "idiom": self.idiom,
             "first_person": self.first_person,
             "info_question": self.info_question,
+            "lone_signal": self.lone_signal,
         }
 
 
@@ -251,6 +253,12 @@ class SafetyNet:
             return []
         return [(start, end, "suicidal") for start, end, _ in spans]
 
+    def _lone_signal(self, toks: list[str]) -> bool:
+        """A strong risk signal outside any idiom or negation, too little for the urgent route alone."""
+        exceptions = self.not_urgent.spans(toks)
+        return any(kind in STRONG_SIGNALS and not any(x < e and s < y for x, y, _ in exceptions) and not self._negated_at(toks, s)
+                   for s, e, kind in self.signals.spans(toks))
+
     def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool]:
         """Urgent labels that stand, and whether any were negated or part of an idiom."""
         exceptions = self.not_urgent.spans(toks)
@@ -299,6 +307,7 @@ class SafetyNet:
             idiom=idiom and not urgent,
             first_person=any(t in self.first_person for t in toks),
             info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
+            lone_signal=not urgent and not negated and not idiom and self._lone_signal(toks),
         )
 
 
