@@ -187,7 +187,7 @@ def test_a_message_sent_into_a_dead_connection_is_sent_once_after_reconnecting(b
 
     def through(ws: object) -> None:
         server = ws.connect_to_server()
-        state = {"ws": ws, "dead": False, "hold_acks": len(sockets) > 0, "held": []}
+        state = {"ws": ws, "dead": False, "hold_acks": len(sockets) > 0, "held": [], "acks": 0}
 
         def up(message: str | bytes) -> None:
             if isinstance(message, str) and message.startswith("42") and '"user_uttered"' in message:
@@ -201,6 +201,8 @@ def test_a_message_sent_into_a_dead_connection_is_sent_once_after_reconnecting(b
                 state["held"].append(message)
                 return
             ws.send(message)
+            if isinstance(message, str) and message.startswith("43"):
+                state["acks"] += 1
 
         ws.on_message(up)
         server.on_message(down)
@@ -212,6 +214,10 @@ def test_a_message_sent_into_a_dead_connection_is_sent_once_after_reconnecting(b
     wait_until_connected(page)
     conversation = pseudonymise("webchat", session_of(page)["session_id"])
 
+    deadline = time.monotonic() + 30  # the greeting's acknowledgement (it follows its replies) is through:
+    while not sockets[-1]["acks"]:  # the page sends one message at a time, each after the previous one's
+        assert time.monotonic() < deadline, "the greeting was never acknowledged"
+        page.wait_for_timeout(100)
     uttered.clear()  # the page's greeting
     sockets[-1]["dead"] = True
     age = cat.button("en", "age_13_15")["title"]
