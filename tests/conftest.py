@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -28,10 +29,18 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="ocsea-tests-"))
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports, all held open while they are picked (two separate picks can return the
+    same port: a server and its console were once given one port)."""
+    with contextlib.ExitStack() as stack:
+        held = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -176,12 +185,12 @@ class LiveServer:
 
 def make_server(tmp_path: Path, database_url: str | None = None) -> LiveServer:
     data_dir = tmp_path / "var"
-    port = free_port()
+    port, action_port, console_port = free_ports(3)
     env = {
         **os.environ,
         "PORT": str(port),
-        "ACTION_PORT": str(free_port()),
-        "CONSOLE_PORT": str(free_port()),
+        "ACTION_PORT": str(action_port),
+        "CONSOLE_PORT": str(console_port),
         "DATA_DIR": str(data_dir),
         "PSEUDONYM_KEY": TEST_KEY,
         "REST_TOKEN": REST_TOKEN,
