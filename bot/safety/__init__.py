@@ -242,29 +242,28 @@ class SafetyNet:
                 return True
         return False
 
-    def _signal_spans(self, toks: list[str], exceptions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    def _signals(self, toks: list[str], exceptions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Indirect suicide-risk signals outside any idiom or negation ("kesho sitakuwepo shuleni")."""
+        return [(s, e, kind) for s, e, kind in self.signals.spans(toks) if not any(x < e and s < y for x, y, _ in exceptions)]
+
+    @staticmethod
+    def _combined(signals: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Suicide risk told indirectly: signals of two different kinds in one message (a method and
-        a plan, a time and a goodbye, ...) count as one urgent match spanning them. A signal inside
-        an idiom or a negation ("kesho sitakuwepo shuleni") does not count."""
-        spans = [(s, e, kind) for s, e, kind in self.signals.spans(toks) if not any(x < e and s < y for x, y, _ in exceptions)]
-        kinds = {kind for _, _, kind in spans}
-        strong = _disjoint([(s, e) for s, e, kind in spans if kind in STRONG_SIGNALS])
+        a plan, a time and a goodbye, ...) count as one urgent match spanning them."""
+        kinds = {kind for _, _, kind in signals}
+        strong = _disjoint([(s, e) for s, e, kind in signals if kind in STRONG_SIGNALS])
         if not (len(kinds) >= 2 and kinds & STRONG_SIGNALS) and strong < 2:
             return []
-        return [(start, end, "suicidal") for start, end, _ in spans]
+        return [(start, end, "suicidal") for start, end, _ in signals]
 
-    def _lone_signal(self, toks: list[str]) -> bool:
-        """A strong risk signal outside any idiom or negation, too little for the urgent route alone."""
+    def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool, bool]:
+        """Urgent labels that stand, whether any were negated or part of an idiom, and whether a
+        strong risk signal stands (one alone is not urgent: the child is asked)."""
         exceptions = self.not_urgent.spans(toks)
-        return any(kind in STRONG_SIGNALS and not any(x < e and s < y for x, y, _ in exceptions) and not self._negated_at(toks, s)
-                   for s, e, kind in self.signals.spans(toks))
-
-    def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool]:
-        """Urgent labels that stand, and whether any were negated or part of an idiom."""
-        exceptions = self.not_urgent.spans(toks)
+        signals = self._signals(toks, exceptions)
         kept: list[str] = []
         negated = idiom = False
-        for start, end, label in self.urgent.spans(toks) + self._signal_spans(toks, exceptions):
+        for start, end, label in self.urgent.spans(toks) + self._combined(signals):
             overlapping = {kind for s, e, kind in exceptions if s < end and start < e}
             if "negated" in overlapping or self._negated_at(toks, start):
                 negated = True
@@ -272,14 +271,15 @@ class SafetyNet:
                 idiom = True
             else:
                 kept.append(label)
+        strong = any(kind in STRONG_SIGNALS and not self._negated_at(toks, s) for s, _, kind in signals)
         # An idiom or a negation anywhere also overrules the model's urgent guess, which has no span
         # to overlap ("mama ataniua nikifeli", "im not in danger, he's blocked"): see nlu_components.
         kinds = {kind for _, _, kind in exceptions}
-        return kept, negated or "negated" in kinds, idiom or "idiom" in kinds
+        return kept, negated or "negated" in kinds, idiom or "idiom" in kinds, strong
 
     def check(self, text: str) -> SafetyFindings:
         toks = tokens(text, self.spelling)
-        urgent_labels, negated, idiom = self._urgent(toks)
+        urgent_labels, negated, idiom, strong_signal = self._urgent(toks)
         danger = tuple(dict.fromkeys(label.split(":", 1)[1] for label in urgent_labels if label.startswith("danger_now:")))
         urgent: UrgentKind | None = "suicidal" if "suicidal" in urgent_labels else ("danger_now" if danger else None)
         attributes: dict[str, str] = {}
@@ -307,7 +307,7 @@ class SafetyNet:
             idiom=idiom and not urgent,
             first_person=any(t in self.first_person for t in toks),
             info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
-            lone_signal=not urgent and not negated and not idiom and self._lone_signal(toks),
+            lone_signal=strong_signal and not urgent and not negated and not idiom,
         )
 
 

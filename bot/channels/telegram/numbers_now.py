@@ -57,5 +57,5 @@ class NumbersNow:
             self._answered.pop(update_id, None)
             log.error("telegram: the emergency numbers could not be sent straight away (%s)", type(exc).__name__)
             return False
-        log.warning("telegram: an urgent message waited on the database; the emergency numbers were sent straight away")
+        log.warning("telegram: an urgent message could not be answered in time; the emergency numbers were sent straight away")
         return True
