@@ -20,7 +20,7 @@ from bot.channels.telegram import store as tg
 from bot.channels.telegram.store import TelegramStore
 from bot.channels.telegram.worker import conversation_of
 from tests.conftest import make_server
-from tests.fake_telegram import FakeTelegram, message_update, sticker_update
+from tests.fake_telegram import FakeTelegram, callback_update, message_update, sticker_update
 from tests.support.services import postgres
 from tests.test_failures import pid_on
 from tests.test_telegram import Harness, expected, shown, step, telegram_env
@@ -283,3 +283,26 @@ def test_a_slow_turn_sends_the_numbers_straight_away(hook: Harness) -> None:
         os.kill(actions, signal.SIGCONT)
     hook.fake.wait_for_messages(chat, 2, 180)
     assert hook.settle(chat)[1] == expected("urgent")  # the turn, once the action server answered
+
+
+def test_a_slow_turn_after_the_not_safe_button_sends_the_numbers_straight_away(hook: Harness) -> None:
+    """The same for a pressed button: "I'm not safe" is as urgent as the typed words."""
+    chat = 8_411_000_007
+    hook.post(message_update(chat, "i cut myself again last night"))
+    hook.fake.wait_for_messages(chat, 1, 60)
+    before = len(hook.settle(chat))
+    actions = pid_on(int(hook.server.env["ACTION_PORT"]))
+    assert actions
+    os.kill(actions, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        message_id = hook.fake.message_with_button(chat, "feel_unsafe")
+        assert hook.post(callback_update(chat, message_id, "feel_unsafe")) == 200
+        hook.fake.wait_for_messages(chat, before + 1, 60)
+        took = time.monotonic() - started
+        assert hook.fake.texts_to(chat)[before:] == [expected("urgent")]
+        assert took < URGENT_REPLY_WAIT + 5, f"the numbers waited for the turn: {took:.1f} s"
+    finally:
+        os.kill(actions, signal.SIGCONT)
+    hook.fake.wait_for_messages(chat, before + 2, 180)
+    assert len(hook.settle(chat)) > before + 1  # the turn's own replies, once the action server answered

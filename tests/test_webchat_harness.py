@@ -50,7 +50,7 @@ def test_a_turn_that_fails_or_says_nothing_gets_the_failsafe_reply(harness: Harn
 
 def test_an_urgent_message_gets_the_numbers_without_waiting_for_a_slow_turn(harness: Harness) -> None:
     """After URGENT_REPLY_WAIT seconds without a reply the numbers go out and the turn goes on;
-    a slow turn that already answered, or a message that is not urgent, just takes its time."""
+    a slow turn that already sent its urgent reply, or a message that is not urgent, just takes its time."""
 
     async def timed_say(child: Child, message: str) -> tuple[list[str], list[float]]:
         before, started, arrived = len(child.replies), time.monotonic(), []
@@ -72,12 +72,15 @@ def test_an_urgent_message_gets_the_numbers_without_waiting_for_a_slow_turn(harn
             assert texts == [failsafe_reply(urgent, "en")["text"], "ok"], texts
             assert URGENT_REPLY_WAIT <= arrived[0] < URGENT_REPLY_WAIT + 1.5 and arrived[1] >= 6, arrived
             texts, _ = await timed_say(child, "early i want to kill myself tonight")
-            assert texts == ["ok"]  # it had answered: the numbers are not sent over its reply
+            assert texts == ["ok"]  # its urgent reply had gone out: the numbers are not sent again
+            texts, arrived = await timed_say(child, "first i want to kill myself tonight")
+            assert texts == ["first", failsafe_reply(urgent, "en")["text"]], texts  # a reply without the numbers
+            assert URGENT_REPLY_WAIT <= arrived[1] < URGENT_REPLY_WAIT + 1.5, arrived
             texts, arrived = await timed_say(child, "slow hello")
             assert texts == ["ok"] and arrived[0] >= 6
         finally:
             await child.close()
-        assert harness.logs().count("webchat: an urgent turn took over 3 s; the failsafe reply was sent") == 1
+        assert harness.logs().count("webchat: an urgent turn took over 3 s; the failsafe reply was sent") == 2
         assert "kill myself" not in harness.logs()
 
     run(scenario())

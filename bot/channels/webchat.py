@@ -124,6 +124,11 @@ class TurnOutput(WebChatOutput):
         self.sent.append(response)
         await super()._send_message(socket_id, response)
 
+    @property
+    def numbers_sent(self) -> bool:
+        """Whether an urgent reply (the page then shows the emergency numbers) has gone out."""
+        return any(isinstance(m, dict) and (m.get("metadata") or {}).get("urgent") for m in self.sent)
+
 
 # --- engine.io on Sanic: a receive that leaves no task behind ----------------------------------
 class SanicWebSocket(engineio_sanic.WebSocket):
@@ -355,7 +360,7 @@ class WebChatInput(InputChannel):
                         return False
 
                     turn = asyncio.ensure_future(relay_or_turn())
-                    if not await answered_in_time(turn, text) and not output.sent:  # urgent and slow: the numbers now
+                    if not await answered_in_time(turn, text) and not output.numbers_sent:  # urgent and slow: the numbers now
                         log.error("webchat: an urgent turn took over %.0f s; the failsafe reply was sent", URGENT_REPLY_WAIT)
                         try:
                             await output.send_response(conversation, failsafe_reply(text, language))

@@ -127,9 +127,11 @@ from bot.channels.webchat import WebChatInput
 
 async def on_new_message(message):
     """A stand-in for Rasa: fails, stays silent, is slow or echoes the metadata, as the text asks."""
-    if message.text.startswith(("slow", "early")):  # a turn held up behind its reply, or before it
-        if message.text.startswith("early"):
-            await message.output_channel.send_response(message.sender_id, {"text": "ok"})
+    if message.text.startswith(("slow", "early", "first")):  # a turn held up behind its reply, or before it
+        if message.text.startswith("early"):  # its urgent reply (the numbers) went out first
+            await message.output_channel.send_response(message.sender_id, {"text": "ok", "urgent": True})
+        if message.text.startswith("first"):  # another reply went out first (a greeting, say)
+            await message.output_channel.send_response(message.sender_id, {"text": "first"})
         await asyncio.sleep(6)
         if message.text.startswith("slow"):
             await message.output_channel.send_response(message.sender_id, {"text": "ok"})

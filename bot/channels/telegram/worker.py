@@ -266,7 +266,7 @@ class TelegramWorker:
             return [], True
         if incoming.kind == "callback":
             payload = await self._callback_payload(conversation, incoming)
-            return (await self._turn(conversation, payload, incoming) if payload else []), True
+            return (await self._answered(conversation, incoming, update_id, payload) if payload else []), True
         if incoming.kind == "media":
             replies = await self._turn(conversation, MEDIA_PAYLOAD, incoming)
             if incoming.text:  # a caption is words the child wrote: they are read like a message
@@ -279,10 +279,10 @@ class TelegramWorker:
         await asyncio.to_thread(self.store.queue_reply, conversation, outbox_message(message))
         self.wake()
 
-    async def _answered(self, conversation: str, incoming: Incoming, update_id: int) -> list[dict[str, Any]]:
-        """The child's words as a turn; one that produced nothing (the action server or the database
-        failed) gets the failsafe reply, and an urgent one still running the numbers straight away."""
-        text = inbound_text(incoming.text, allow_payloads=False)
+    async def _answered(self, conversation: str, incoming: Incoming, update_id: int, payload: str | None = None) -> list[dict[str, Any]]:
+        """The child's words (or a pressed button's payload) as a turn; one that produced nothing gets
+        the failsafe reply, and an urgent one ("I'm not safe") still running the numbers straight away."""
+        text = payload or inbound_text(incoming.text, allow_payloads=False)
         turn = asyncio.ensure_future(self._turn(conversation, text, incoming))
         if not await answered_in_time(turn, text):
             await self.numbers_now.send(incoming, text, update_id)
