@@ -109,6 +109,9 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         found += _same_keys(lang, "lexicon language_names", lexicon.get("language_names"), dict.fromkeys(languages))
         safety = _load(root / lang / "safety.yml") or {}
         found += [f"{lang}: safety.yml section {name} missing or empty" for name in SAFETY_SECTIONS if not safety.get(name)]
+        own = safety.get("first_person_own_language", [])
+        if not isinstance(own, list) or not all(isinstance(w, str) and w.strip() for w in own):
+            found.append(f"{lang}: safety.yml first_person_own_language must be a list of words")
         urgent = safety.get("urgent") or {}
         found += [f"{lang}: safety.yml urgent.{kind} missing or empty" for kind in ("suicidal", "danger_now")
                   if not urgent.get(kind)]

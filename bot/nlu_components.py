@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import guess_language
 from bot.safety import safety_net
+from bot.settings import SUPPORTED_LANGUAGES
 
 OVERRIDES = {"suicidal": "urgent_risk", "danger_now": "danger_now"}
 URGENT_KIND = {intent: kind for kind, intent in OVERRIDES.items()}
@@ -68,9 +69,11 @@ class SafetyNet(GraphComponent):
 
     def _process_one(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        findings = safety_net().check(text)
+        guessed = guess_language(text)
+        hint = (message.get("metadata") or {}).get("language")  # the page's or the Telegram app's language
+        findings = safety_net().check(text, guessed or (hint if hint in SUPPORTED_LANGUAGES else None))
         safety = findings.as_dict()
-        safety["language"] = guess_language(text)
+        safety["language"] = guessed
         model_intent = (message.get(INTENT) or {}).get("name")
         if text.startswith("/"):  # a button payload: the child chose, nothing to second-guess
             message.set("safety", safety, add_to_output=True)

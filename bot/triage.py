@@ -152,9 +152,11 @@ def triage(parse_data: dict[str, Any]) -> Triage:
         not safety.get("info_question") or told_of_event
     )
     if harm and not disclosure and not safety.get("urgent") and intent in INFO_TOPIC_INTENTS and (
-        safety.get("info_question") or not safety.get("first_person")
+        safety.get("info_question") or not (safety.get("first_person") or told_of_event)
     ):
         # "what is grooming": a question about a harm, not a case of it (taxonomy: info.online_safety).
+        # A statement that names where, when or who ("dikirimin link bokep di wa") tells of a case,
+        # even in a language whose children leave out "I".
         categories = {c: s for c, s in categories.items() if c not in harm} | {"info.online_safety": None}
         harm = []
     risk = max_risk("none", *(CATEGORY_RISK.get(c, "none") for c in categories))

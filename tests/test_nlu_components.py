@@ -92,3 +92,25 @@ def test_one_risk_signal_alone_asks_directly(text: str) -> None:
 def test_no_signal_or_an_idiom_asks_nothing(text: str) -> None:
     t = triage(parsed(text, [("out_of_scope", 0.62), ("feeling_bad", 0.20), ("urgent_risk", 0.03)]))
     assert t.possible_urgent is None
+
+
+def test_the_language_the_child_writes_in_decides_its_own_first_person_words() -> None:
+    # Too short for langdetect: the language the page (or the Telegram app) is set to decides.
+    ranking = [{"name": "ask_images_shared", "confidence": 0.7}]
+    for hint, disclosure in (("vi", True), ("pt", False), (None, False)):
+        message = Message(data={TEXT: "đăng ảnh e", INTENT: ranking[0], INTENT_RANKING_KEY: ranking,
+                                "metadata": {"language": hint} if hint else {}})
+        SafetyNet(dict(DEFAULT_SCORES)).process([message])
+        t = triage({"text": message.get(TEXT), "intent": message.get(INTENT), "intent_ranking": ranking, "safety": message.get("safety")})
+        assert t.disclosure is disclosure, hint
+        assert ("ocsea.images_shared" in t.categories) is disclosure and ("info.online_safety" in t.categories) is not disclosure
+
+
+@pytest.mark.parametrize(("text", "intent", "category"), [
+    ("dikirimin link bokep sm nomor gak dikenal di wa", "ask_unwanted_content", "ocsea.unwanted_content"),  # where: a case
+    ("om di fb nawarin pulsa 100rb buat foto", "ask_offer_for_images", "ocsea.offer_for_images"),
+    ("apa itu sextortion di instagram?", "ask_sextortion", "info.online_safety"),  # a question, even naming a platform
+    ("sextortion", "ask_sextortion", "info.online_safety"),
+])
+def test_a_statement_naming_where_when_or_who_is_a_case_not_a_question(text: str, intent: str, category: str) -> None:
+    assert category in triage(parsed(text, [(intent, 0.8)])).categories

@@ -106,3 +106,11 @@ def test_everyday_kiswahili_plans_and_idioms_raise_no_alarm(message: str) -> Non
 ])
 def test_kiswahili_intent_with_its_object_is_still_urgent(message: str) -> None:
     assert safety_net().check(message).urgent == "suicidal", message
+
+
+def test_first_person_words_of_one_language_count_only_in_that_language() -> None:
+    # Vietnamese children write "e" (em) for "I"; in Portuguese "e" is "and".
+    assert safety_net().check("nó gửi ảnh của e cho cả lớp", "vi").first_person
+    assert not safety_net().check("nó gửi ảnh của e cho cả lớp").first_person  # language unknown
+    assert not safety_net().check("o joao e a maria mandaram fotos", "pt").first_person
+    assert safety_net().check("ny cũ đăng ảnh nóng của em", None).first_person  # "em" says "I" wherever

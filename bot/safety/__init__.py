@@ -210,6 +210,9 @@ class SafetyNet:
         self.signals = PhraseSet()
         self.negation_words: set[str] = set()
         self.first_person: set[str] = set()
+        # Words that say "I" in one language only and are ordinary words in another (Vietnamese "e"
+        # is Portuguese "and"): they count only when the message is known to be in that language.
+        self.first_person_own: dict[str, set[str]] = {}
         for doc in docs:
             urgent = doc.get("urgent") or {}
             self._add(self.urgent, "suicidal", urgent.get("suicidal") or [])
@@ -230,6 +233,9 @@ class SafetyNet:
                 self._add(self.signals, kind, phrases)
             self.negation_words |= {t for w in doc.get("negation_words") or [] for t in tokens(str(w), self.spelling)}
             self.first_person |= {t for w in doc.get("first_person") or [] for t in tokens(str(w), self.spelling)}
+            own = {t for w in doc.get("first_person_own_language") or [] for t in tokens(str(w), self.spelling)}
+            if own and doc.get("language"):
+                self.first_person_own.setdefault(str(doc["language"]), set()).update(own)
 
     def _add(self, target: PhraseSet, label: str, phrases: list[str]) -> None:
         for phrase in phrases:
@@ -277,8 +283,10 @@ class SafetyNet:
         kinds = {kind for _, _, kind in exceptions}
         return kept, negated or "negated" in kinds, idiom or "idiom" in kinds, strong
 
-    def check(self, text: str) -> SafetyFindings:
+    def check(self, text: str, language: str | None = None) -> SafetyFindings:
+        """What the phrase lists find in `text`; `language`, when known, adds its own first-person words."""
         toks = tokens(text, self.spelling)
+        own_words = self.first_person_own.get(language or "", set())
         urgent_labels, negated, idiom, strong_signal = self._urgent(toks)
         danger = tuple(dict.fromkeys(label.split(":", 1)[1] for label in urgent_labels if label.startswith("danger_now:")))
         urgent: UrgentKind | None = "suicidal" if "suicidal" in urgent_labels else ("danger_now" if danger else None)
@@ -305,7 +313,7 @@ class SafetyNet:
             danger_categories=danger,
             negated=negated and not urgent,
             idiom=idiom and not urgent,
-            first_person=any(t in self.first_person for t in toks),
+            first_person=any(t in self.first_person or t in own_words for t in toks),
             info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
             lone_signal=strong_signal and not urgent and not negated and not idiom,
         )
