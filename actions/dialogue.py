@@ -49,8 +49,10 @@ def _reading(turn: Turn, polarity: Polarity) -> Reading | None:
     if (turn.tracker.latest_message.get("safety") or {}).get("urgent"):
         return "risk"  # the safety net's own match ("i took the pills") outweighs any "yes" or "ok" beside it
     reading = lexicon().read_answer(turn.text, polarity, turn.language)
-    if reading is None and turn.triage.risk == "urgent":
-        return "risk"  # not an answer the lexicon knows, and the model reads a crisis in it
+    if turn.triage.risk == "urgent" and (reading is None or (
+        reading == "safe" and polarity == "yes_is_risk" and not lexicon().is_bare_answer(turn.text, turn.language)
+    )):
+        return "risk"  # the model reads a crisis in words the lexicon does not know ("no i just wish i wasnt here")
     return reading
 
 

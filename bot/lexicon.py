@@ -24,7 +24,8 @@ from bot.safety import PhraseSet, safety_net, tokens
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
 
 # Signals an answer can carry; `read_answer` turns them into what the answer means.
-ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts")
+# "just" is a minimiser ("no, just scared"): with a clear no, the fear told beside it is not a yes.
+ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts", "just")
 FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline", "leave_queue")
 # CLDR territories that are not places a child lives in.
 _NOT_COUNTRIES = {"ZZ", "UN", "EZ", "QO", "XA", "XB", "XK"}
@@ -143,13 +144,23 @@ class Lexicon:
         if whole:
             return {whole}
         own = self.own_answers.get(language or "")
-        return (own.labels_in(toks) if own else set()) or self.answers.labels_in(toks)
+        return (_outermost(own.spans(toks)) if own else set()) or _outermost(self.answers.spans(toks))
+
+    def is_bare_answer(self, text: str, language: str | None = None) -> bool:
+        """Whether every word of the message is part of an answer phrase ("takde", "no never"):
+        then the answer lists alone say what it means, whatever the model reads in it."""
+        toks = self.tokens(text)
+        own = self.own_answers.get(language or "")
+        spans = (own.spans(toks) if own else []) or self.answers.spans(toks)
+        return bool(toks) and all(any(s <= i < e for s, e, _ in spans) for i in range(len(toks)))
 
     def read_answer(self, text: str, polarity: Polarity, language: str | None = None) -> Reading | None:
         """What a typed answer to a risk question means, or None when it is not an answer.
 
         Hedged answers ("kind of", "idk", "not really", "sijui") and distress ("bad",
         "sijisikii poa") read as risk, as crisis lines do: asking again costs less than missing it.
+        A clear no with a minimiser ("no, just scared") is a no (the dialogue still takes the urgent
+        route when the model reads a crisis in the words: "no i just cant take it anymore").
         """
         s = self.answer_signals(text, language)
         safe_words = "ok" in s
@@ -157,6 +168,8 @@ class Lexicon:
             return "risk"
         if "thoughts" in s and safe_words:
             return "thoughts_safe"
+        if polarity == "yes_is_risk" and "no" in s and "just" in s and not s & {"yes", "thoughts", "unsure"}:
+            return "safe"  # "no, just scared": the thoughts denied and the fear told (the reply thanks, the helpline stays)
         if "distress" in s or "unsure" in s:
             return "risk"
         if polarity == "yes_is_risk":
@@ -214,6 +227,13 @@ class Lexicon:
     def find_language(self, text: str) -> str | None:
         found = self.language_names.matches(self.tokens(text))
         return found[0][1] if found else None
+
+
+def _outermost(spans: list[tuple[int, int, str]]) -> set[str]:
+    """The labels of the matches no longer match contains: Vietnamese "không có" is no, not also
+    yes ("có"); "not ok" is distress, not also ok."""
+    return {label for start, end, label in spans
+            if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)}
 
 
 @lru_cache(maxsize=1)

@@ -57,6 +57,25 @@ def test_feelings_check_no_is_acknowledged_and_the_flow_goes_on(chat, answer: st
     assert not set(c.keys) & (URGENT | GLAD)
 
 
+@pytest.mark.parametrize(("answer", "language"), [
+    ("no, just scared", "en"), ("nah just stressed about the pics", "en"), ("n, so tenho medo dele", "pt"),
+    ("gak sih, cuma takut aja", "id"), ("hong có", "vi"), ("hapana, naogopa tu", "sw"),
+])
+def test_feelings_check_a_no_beside_fear_is_a_no(chat, answer: str, language: str) -> None:
+    """Fear is what almost every child being blackmailed feels: "no, just scared" denies the thoughts."""
+    c = at_feelings_check(chat, language)
+    c.send(answer)
+    assert c.keys[:2] == ["msg:feelings_ack", "step:sextortion:2"], (answer, c.keys)
+    assert not set(c.keys) & URGENT
+
+
+@pytest.mark.parametrize("answer", ["no i just cant take it anymore", "no just want to disappear", "no i just wish i wasnt here"])
+def test_feelings_check_a_no_beside_crisis_words_still_takes_the_urgent_route(chat, answer: str) -> None:
+    c = at_feelings_check(chat)
+    c.send(answer)
+    assert "msg:urgent" in c.keys, (answer, c.keys)
+
+
 def test_thoughts_but_safe_gets_its_own_next_step(chat) -> None:
     c = at_feelings_check(chat)
     c.send("i think about it sometimes but im safe rn")

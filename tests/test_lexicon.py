@@ -96,3 +96,22 @@ def test_a_short_country_name_inside_a_sentence_is_a_word() -> None:
     # Asked "which country?", a child may still tell what happened: Kiswahili "za" (of) is not ZA.
     assert lexicon().find_country("mtu ananitishia kusambaza picha zangu za uchi mtandaoni", loose=True) is None
     assert lexicon().find_country("im in the uk", loose=True) == "GB"
+
+
+@pytest.mark.parametrize(("text", "language", "reading"), [
+    ("no, just scared", "en", "safe"),  # the thoughts denied, the fear told
+    ("no im so scared", "en", "risk"),  # no minimiser: distress still reads as risk
+    ("not really, just worried", "en", "risk"),  # hedged: asked again
+    ("n, so tenho medo dele", "pt", "safe"),
+    ("gak sih, cuma takut aja", "id", "safe"),
+    ("hong có", "vi", "safe"),  # "không có" is no: its "có" is not also a yes
+    ("có", "vi", "risk"),
+    ("not ok", "en", "risk"),
+])
+def test_a_clear_no_beside_fear_is_a_no(text: str, language: str, reading: str) -> None:
+    assert lexicon().read_answer(text, "yes_is_risk", language) == reading
+
+
+def test_a_bare_answer_is_all_answer_words() -> None:
+    assert lexicon().is_bare_answer("no never", "en") and lexicon().is_bare_answer("hong có", "vi")
+    assert not lexicon().is_bare_answer("no just want to disappear", "en")  # words the lists do not know
