@@ -39,6 +39,9 @@ SETUPS = {
     "ask_age": ["/greet"],
 }
 URGENT_REPLIES = {"urgent", "danger_now", "urgent_again", "danger_now_again", "urgent_country_saved"}
+# Intents whose reply is itself the direct question with the emergency number in it: the self-harm
+# reply ("If you are badly hurt or in danger now, call {emergency} ... are you thinking about suicide?").
+DIRECT_QUESTION_INTENTS = frozenset({"self_harm"})
 SAFE_REPLIES = {"safe_ack", "feelings_ack", "self_harm_next"}
 
 
@@ -102,7 +105,7 @@ def score_message(figures: LanguageFigures, item: dict[str, Any], result: Triage
     kind, expected = item["kind"], set(item.get("categories") or [])
     figures.messages += 1
     urgent = result.risk == "urgent"
-    asked = bool(result.possible_urgent)
+    asked = bool(result.possible_urgent) or (not urgent and result.intent in DIRECT_QUESTION_INTENTS)
     ok = True
     if kind in URGENT_KINDS:
         figures.urgent_total += 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.settings import SUPPORTED_LANGUAGES
+
 URGENT = {"msg:urgent", "msg:danger_now", "msg:urgent_again", "msg:danger_now_again"}
 GLAD = {"msg:feeling_ok_reply", "msg:deny_reply"}  # "I'm glad to hear that" / "That's OK, I'm here"
 
@@ -236,8 +238,8 @@ def test_possible_danger_asks_if_the_child_is_safe(chat) -> None:
     assert c.keys[0] == "msg:safe_ack"
 
 
-@pytest.mark.parametrize("language", ["en", "sw"])
-@pytest.mark.parametrize("key", ["check_possible", "check_danger"])
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+@pytest.mark.parametrize("key", ["check_possible", "check_danger", "self_harm"])  # self_harm: bot.evaluate counts it as asked
 def test_the_check_carries_the_emergency_number(language: str, key: str) -> None:
     from bot.locales import catalog
     from bot.nlg import render
