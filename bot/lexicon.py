@@ -24,8 +24,13 @@ from bot.safety import PhraseSet, safety_net, tokens
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
 
 # Signals an answer can carry; `read_answer` turns them into what the answer means.
-# "just" is a minimiser ("no, just scared"): with a clear no, the fear told beside it is not a yes.
-ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts", "just")
+# "just" (a minimiser) and "fear" (scared, worried, stressed, ashamed) only qualify a no: "no, just
+# scared" denies the thoughts and tells of fear (see `_denied_with_fear`); alone they mean nothing.
+ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts", "just", "fear")
+# A plain answer inside a longer phrase of another kind is that phrase's: "không có" is no, not
+# also yes ("có"); "not ok" is distress, not also ok. Hedges, distress, danger and thoughts stay.
+_PLAIN_ANSWERS = frozenset({"yes", "no", "ok"})
+_QUALIFIERS = frozenset({"just", "fear"})  # alone, not an answer: the child's own list has not spoken
 FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline", "leave_queue")
 # CLDR territories that are not places a child lives in.
 _NOT_COUNTRIES = {"ZZ", "UN", "EZ", "QO", "XA", "XB", "XK"}
@@ -135,16 +140,22 @@ class Lexicon:
         return Countries(exact, by_length)
 
     # --- reading a message -----------------------------------------------------------------
-    def answer_signals(self, text: str, language: str | None = None) -> set[str]:
-        """The signals in an answer: read in the child's language first (Vietnamese "k" is "no",
-        English "k" is "ok"), and in every language when their own says nothing (a child who
-        answers in English, or in another language they mix in)."""
+    def answer_spans(self, text: str, language: str | None = None) -> tuple[list[tuple[int, int, str]], bool]:
+        """The answer phrases in a message, and whether they are the child's own language's: read in
+        that language first (Vietnamese "k" is "no", English "k" is "ok"), and in every language
+        when their own says nothing (a child who answers in English, or mixes another in)."""
         toks = self.tokens(text)
         whole = self.whole_answers.get(language or "", {}).get(tuple(toks))
         if whole:
-            return {whole}
+            return [(0, len(toks), whole)], True
         own = self.own_answers.get(language or "")
-        return (_outermost(own.spans(toks)) if own else set()) or _outermost(self.answers.spans(toks))
+        found = _without_plain_inside(own.spans(toks)) if own else []
+        if any(label not in _QUALIFIERS for _, _, label in found):
+            return found, True
+        return _without_plain_inside(self.answers.spans(toks)), False
+
+    def answer_signals(self, text: str, language: str | None = None) -> set[str]:
+        return {label for _, _, label in self.answer_spans(text, language)[0]}
 
     def is_bare_answer(self, text: str, language: str | None = None) -> bool:
         """Whether every word of the message is part of an answer phrase ("takde", "no never"):
@@ -159,17 +170,18 @@ class Lexicon:
 
         Hedged answers ("kind of", "idk", "not really", "sijui") and distress ("bad",
         "sijisikii poa") read as risk, as crisis lines do: asking again costs less than missing it.
-        A clear no with a minimiser ("no, just scared") is a no (the dialogue still takes the urgent
-        route when the model reads a crisis in the words: "no i just cant take it anymore").
+        A no that only adds fear ("no, just scared") is a no (`_denied_with_fear`; the dialogue still
+        takes the urgent route when the model reads a crisis in the words).
         """
-        s = self.answer_signals(text, language)
+        spans, own = self.answer_spans(text, language)
+        s = {label for _, _, label in spans}
         safe_words = "ok" in s
         if "unsafe" in s:
             return "risk"
         if "thoughts" in s and safe_words:
             return "thoughts_safe"
-        if polarity == "yes_is_risk" and "no" in s and "just" in s and not s & {"yes", "thoughts", "unsure"}:
-            return "safe"  # "no, just scared": the thoughts denied and the fear told (the reply thanks, the helpline stays)
+        if polarity == "yes_is_risk" and own and _denied_with_fear(spans):
+            return "safe"  # the thoughts denied, the fear told: the reply thanks, the helpline stays in it
         if "distress" in s or "unsure" in s:
             return "risk"
         if polarity == "yes_is_risk":
@@ -229,11 +241,22 @@ class Lexicon:
         return found[0][1] if found else None
 
 
-def _outermost(spans: list[tuple[int, int, str]]) -> set[str]:
-    """The labels of the matches no longer match contains: Vietnamese "không có" is no, not also
-    yes ("có"); "not ok" is distress, not also ok."""
-    return {label for start, end, label in spans
-            if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)}
+def _without_plain_inside(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The matches, less a yes / no / ok that lies inside a longer match of another kind."""
+    return [(start, end, label) for start, end, label in spans if label not in _PLAIN_ANSWERS or not any(
+        s <= start and end <= e and e - s > end - start and other != label for s, e, other in spans)]
+
+
+def _denied_with_fear(spans: list[tuple[int, int, str]]) -> bool:
+    """"no, just scared" / "gak, cuma takut": the message opens with a no, a minimiser follows, and
+    every distress phrase in it is fear; no yes, hedge, danger or thoughts anywhere. "no just help
+    me", "nao so quero sumir" (distress that is not fear) stay risk."""
+    labels = {label for _, _, label in spans}
+    if labels & {"yes", "unsure", "unsafe", "thoughts"} or not any(s == 0 and label == "no" for s, _, label in spans):
+        return False
+    fears = [(s, e) for s, e, label in spans if label == "fear"]
+    distress = [(s, e) for s, e, label in spans if label == "distress"]
+    return "just" in labels and bool(fears) and all(any(s <= fs and fe <= e for fs, fe in fears) for s, e in distress)
 
 
 @lru_cache(maxsize=1)

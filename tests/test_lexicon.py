@@ -107,6 +107,15 @@ def test_a_short_country_name_inside_a_sentence_is_a_word() -> None:
     ("hong có", "vi", "safe"),  # "không có" is no: its "có" is not also a yes
     ("có", "vi", "risk"),
     ("not ok", "en", "risk"),
+    # A no beside distress that is not fear stays risk, in any language (review, 2026-12-06).
+    ("no just help me", "en", "risk"), ("no i just feel hopeless", "en", "risk"), ("no one cares i just feel alone", "en", "risk"),
+    ("nao so quero sumir", "pt", "risk"), ("hapana, nisaidie tu", "sw", "risk"), ("gak, cuma sedih banget", "id", "risk"),
+    ("tak, penat je", "ms", "risk"), ("non juste ca va pas", "fr", "risk"),
+    # Minimisers of other languages never count: Portuguese "so" in "no, so sad", Malay "je" in French.
+    ("no, so sad", "fr", "risk"), ("non je suis triste", "en", "risk"),
+    # Hedges inside a longer "ok" phrase are kept.
+    ("ok sikit", "ms", "risk"), ("ca va un peu", "fr", "risk"), ("medyo okay na", "tl", "risk"),
+    ("no, im scared", "tl", "risk"),  # the child's own list says nothing but "scared": every language reads it
 ])
 def test_a_clear_no_beside_fear_is_a_no(text: str, language: str, reading: str) -> None:
     assert lexicon().read_answer(text, "yes_is_risk", language) == reading
