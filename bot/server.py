@@ -50,8 +50,8 @@ def lock_store_config(settings: Settings) -> "EndpointConfig | None":  # noqa: F
     from sqlalchemy.engine import make_url
 
     url = make_url(settings.redis_url)
-    return EndpointConfig(
-        type="redis", url=url.host, port=url.port or 6379, db=int(url.database or 0),
+    return EndpointConfig(  # Rasa's Redis lock store, its calls off the event loop (bot/lock_store.py)
+        type="bot.lock_store.ThreadedRedisLockStore", url=url.host, port=url.port or 6379, db=int(url.database or 0),
         password=url.password, key_prefix="ocsea",
     )
 

@@ -29,7 +29,7 @@ from bot.channels.failsafe import URGENT_REPLY_WAIT
 from bot.contact_log import contact_sessions, contacts
 from bot.pseudonym import pseudonymise
 from tests.conftest import LiveServer, make_server
-from tests.support.services import contact_of, postgres
+from tests.support.services import contact_of, postgres, redis_or_skip
 from tests.support.webchat import Child, run
 
 URGENT = "i want to kill myself tonight"
@@ -296,4 +296,41 @@ def test_slow_connections_are_dropped_and_the_connection_cap_holds(tmp_path: Pat
     finally:
         for conn in slow:
             conn.close()
+        server.stop()
+
+
+def test_redis_not_answering_never_freezes_the_server(tmp_path: Path) -> None:
+    """Redis paused (SIGSTOP: it accepts connections and never answers, as in a failover): the
+    conversation lock cannot be taken, but an urgent message still gets the numbers within
+    URGENT_REPLY_WAIT plus a margin and the page is served meanwhile; the lock's Redis calls run
+    off the event loop (bot/lock_store.py). Before, each call froze every chat for 10 s."""
+    redis_or_skip()
+    redis = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout.split()
+    if not redis:
+        pytest.skip("no redis-server process on this machine to pause")
+    server = make_server(tmp_path)
+    server.env["REDIS_URL"] = "redis://127.0.0.1:6379/7"
+    server.start()
+    sender = f"redis-{uuid.uuid4().hex[:8]}"
+    try:
+        assert server.send(sender, "/greet")  # the lock store works while Redis answers
+        os.kill(int(redis[0]), signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                started = time.monotonic()
+                rest = pool.submit(server.send, f"{sender}-2", URGENT)
+                time.sleep(0.5)
+                page_started = time.monotonic()
+                status = urllib.request.urlopen(f"{server.url}/", timeout=30).status
+                page_took = time.monotonic() - page_started
+                replies = rest.result()
+                took = time.monotonic() - started
+        finally:
+            os.kill(int(redis[0]), signal.SIGCONT)
+        assert replies and EMERGENCY_FALLBACK in replies[0]["text"], replies
+        assert took < URGENT_REPLY_WAIT + 3, f"the urgent reply waited for Redis: {took:.1f} s"
+        assert status == 200 and page_took < 2, f"the server stalled while Redis did not answer: {page_took:.1f} s"
+        assert server.send(sender, "hello")  # Redis is back: turns take the lock again
+        assert_no_leaks(server, [URGENT], [sender, f"{sender}-2"])
+    finally:
         server.stop()
