@@ -161,8 +161,7 @@ class Lexicon:
         """Whether every word of the message is part of an answer phrase ("takde", "no never"):
         then the answer lists alone say what it means, whatever the model reads in it."""
         toks = self.tokens(text)
-        own = self.own_answers.get(language or "")
-        spans = (own.spans(toks) if own else []) or self.answers.spans(toks)
+        spans, _ = self.answer_spans(text, language)
         return bool(toks) and all(any(s <= i < e for s, e, _ in spans) for i in range(len(toks)))
 
     def read_answer(self, text: str, polarity: Polarity, language: str | None = None) -> Reading | None:

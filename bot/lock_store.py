@@ -22,6 +22,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.tracker_store import finished_in_thread
+
 T = TypeVar("T")
 _POOL = ThreadPoolExecutor(2, thread_name_prefix="lock-store")
 # Redis answers a lock call in well under a millisecond; a call that has not answered in this
@@ -30,15 +32,10 @@ SOCKET_TIMEOUT = 3.0
 
 
 async def _in_thread(call: Callable[..., T], *args: Any) -> T:
-    """One blocking Redis call in a worker thread. A cancelled turn still waits for it: the
-    ticket it issues or releases must be written, or the conversation's next turn waits for a
-    ticket that nobody will finish."""
-    job = asyncio.get_running_loop().run_in_executor(_POOL, call, *args)
-    try:
-        return await asyncio.shield(job)
-    except asyncio.CancelledError:
-        await asyncio.wait({job})
-        raise
+    """One blocking Redis call in a worker thread. A cancelled turn still waits for it: the ticket
+    it issues or releases must be written, or the conversation's next turn waits for a ticket that
+    nobody will finish."""
+    return await finished_in_thread(_POOL, call, *args)
 
 
 class ThreadedRedisLockStore(RedisLockStore):

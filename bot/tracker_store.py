@@ -38,7 +38,13 @@ async def _in_thread(method: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run one of Rasa's store methods in a worker thread. A cancelled turn (a client that hung up)
     still waits for the work to end: Rasa lets go of the conversation's lock on cancellation, and a
     save still writing beside the next turn's read would lose or repeat events."""
-    job = asyncio.get_running_loop().run_in_executor(_POOL, _run_to_end, method)
+    return await finished_in_thread(_POOL, _run_to_end, method)
+
+
+async def finished_in_thread(pool: ThreadPoolExecutor, call: Callable[..., T], *args: Any) -> T:
+    """`call(*args)` in one of `pool`'s threads; a caller cancelled meanwhile still waits for it to end
+    (a store's write must not be left half done under the next turn)."""
+    job = asyncio.get_running_loop().run_in_executor(pool, call, *args)
     try:
         return await asyncio.shield(job)
     except asyncio.CancelledError:
