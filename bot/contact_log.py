@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from bot.database import with_retry
 from bot.tables import contact_categories, contact_sessions, contacts, handoff_requests
-from bot.triage import RISK_ORDER, max_risk
+from bot.triage import OTHER, RISK_ORDER, max_risk
 
 log = logging.getLogger(__name__)
 
@@ -124,27 +124,38 @@ def merge_turn(conn: Connection, change: ContactUpdate) -> None:
     if values:
         conn.execute(update(contacts).where(contacts.c.id == change.contact_id).values(**values))
     if change.categories:
-        existing = dict(
-            conn.execute(
-                select(contact_categories.c.code, contact_categories.c.setting).where(
-                    contact_categories.c.contact_id == change.contact_id
-                )
-            ).all()
-        )
-        for code, setting in change.categories.items():
-            if code not in existing:
-                conn.execute(contact_categories.insert().values(contact_id=change.contact_id, code=code, setting=setting))
-            elif _merge_setting(existing[code], setting) != existing[code]:
-                conn.execute(
-                    update(contact_categories)
-                    .where(contact_categories.c.contact_id == change.contact_id, contact_categories.c.code == code)
-                    .values(setting=_merge_setting(existing[code], setting))
-                )
+        _merge_categories(conn, change.contact_id, change.categories)
     if change.queue_for_counsellor:
         risk = max_risk(change.risk, row["highest_risk"])
         _queue_handoff(conn, change.contact_id, change.conversation, risk)
     if change.quick_exit:  # the session is over: a next message is a new contact
         conn.execute(delete(contact_sessions).where(contact_sessions.c.conversation == change.conversation))
+
+
+def _merge_categories(conn: Connection, contact_id: str, incoming: dict[str, str | None]) -> None:
+    """Add a turn's categories; "other" (anything else) stays only while the contact has no other reason."""
+    existing = dict(
+        conn.execute(
+            select(contact_categories.c.code, contact_categories.c.setting).where(contact_categories.c.contact_id == contact_id)
+        ).all()
+    )
+    incoming = dict(incoming)
+    if incoming.keys() - {OTHER}:
+        incoming.pop(OTHER, None)
+        if existing.pop(OTHER, False) is not False:
+            conn.execute(delete(contact_categories).where(contact_categories.c.contact_id == contact_id,
+                                                          contact_categories.c.code == OTHER))
+    elif existing.keys() - {OTHER}:
+        return
+    for code, setting in incoming.items():
+        if code not in existing:
+            conn.execute(contact_categories.insert().values(contact_id=contact_id, code=code, setting=setting))
+        elif _merge_setting(existing[code], setting) != existing[code]:
+            conn.execute(
+                update(contact_categories)
+                .where(contact_categories.c.contact_id == contact_id, contact_categories.c.code == code)
+                .values(setting=_merge_setting(existing[code], setting))
+            )
 
 
 PRIORITY = {"urgent": 0, "high": 1}

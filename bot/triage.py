@@ -63,8 +63,11 @@ SETTING_DEFAULTS = {
 # The model's own urgent intents and the urgent kind each stands for.
 MODEL_URGENT = {"urgent_risk": "suicidal", "danger_now": "danger_now"}
 DEFAULT_DANGER_CATEGORY = "abuse.other"
+HARM_PREFIXES = ("ocsea.", "abuse.")
 # A second-ranked intent still counts when the model gives it at least this much.
 SECONDARY_INTENT_CONFIDENCE = 0.30
+# The taxonomy's "anything else": a turn that names no reason (a greeting, a yes, a joke).
+OTHER = "other"
 # Topic intents whose bare question ("what is sextortion?") is information, not a disclosure.
 INFO_TOPIC_INTENTS = frozenset({
     "ask_sextortion", "ask_images_shared", "ask_offer_for_images", "ask_offer_to_meet", "ask_grooming",
@@ -138,7 +141,7 @@ def triage(parse_data: dict[str, Any]) -> Triage:
             codes += [c for c in INTENT_CATEGORIES.get(ranked["name"], ()) if c in CATEGORY_RISK]
     codes += safety.get("categories") or []
     codes += safety.get("danger_categories") or []
-    if urgent_kind == "danger_now" and not any(c.startswith(("ocsea.", "abuse.")) for c in codes):
+    if urgent_kind == "danger_now" and not any(c.startswith(HARM_PREFIXES) for c in codes):
         codes.append(DEFAULT_DANGER_CATEGORY)  # what is happening is not named: violence, for now
     if safety.get("urgent") == "suicidal":
         codes.append("mental_health.suicidal")
@@ -146,7 +149,7 @@ def triage(parse_data: dict[str, Any]) -> Triage:
         codes.append("mental_health.self_harm")
 
     categories = {c: category_setting(c, attributes.get("setting")) for c in dict.fromkeys(codes)}
-    harm = [c for c in categories if c.startswith(("ocsea.", "abuse."))]
+    harm = [c for c in categories if c.startswith(HARM_PREFIXES)]
     told_of_event = any(attributes.get(a) for a in EVENT_ATTRIBUTES)
     disclosure = bool(harm) and bool(safety.get("first_person") or attributes.get("caller")) and (
         not safety.get("info_question") or told_of_event
@@ -159,6 +162,8 @@ def triage(parse_data: dict[str, Any]) -> Triage:
         # even in a language whose children leave out "I".
         categories = {c: s for c, s in categories.items() if c not in harm} | {"info.online_safety": None}
         harm = []
+    if not categories:
+        categories = {OTHER: None}
     risk = max_risk("none", *(CATEGORY_RISK.get(c, "none") for c in categories))
     ongoing = attributes.get("time_since_event") == "ongoing" or (disclosure and attributes.get("perpetrator") == "known_adult")
     if ongoing and risk == "low" and harm:

@@ -43,6 +43,18 @@ def test_a_contact_adds_up_every_reason_and_keeps_the_highest_risk(db_url: str) 
     assert stored["started_hour"].minute == 0
 
 
+
+def test_other_counts_only_while_a_contact_has_no_other_reason(db_url: str) -> None:
+    greeting_only, later_reason = uuid.uuid4().hex, uuid.uuid4().hex
+    record_turn(update(greeting_only, categories={"other": None}), db_url)
+    record_turn(update(greeting_only, categories={"other": None}), db_url)
+    assert load_contact(greeting_only, db_url)["categories"] == {"other": None}
+
+    record_turn(update(later_reason, categories={"other": None}), db_url)
+    record_turn(update(later_reason, categories={"ocsea.sextortion": "online", "other": None}), db_url)
+    record_turn(update(later_reason, categories={"other": None}), db_url)  # "thanks, bye" afterwards
+    assert load_contact(later_reason, db_url)["categories"] == {"ocsea.sextortion": "online"}
+
 def test_defaults_say_unknown_not_blank(db_url: str) -> None:
     cid = uuid.uuid4().hex
     record_turn(update(cid), db_url)

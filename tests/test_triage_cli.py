@@ -19,7 +19,7 @@ TAXONOMY_CODES = {
 }
 # (text, a category that must be found or None for none at all, the risk)
 CASES = [
-    ("hi", None, "none"),
+    ("hi", "other", "none"),  # no reason named: the taxonomy's "anything else"
     ("someone says he will post my nudes unless i send him money", "ocsea.sextortion", "high"),
     ("gonna kms tonight", "mental_health.suicidal", "urgent"),
     ("i want to unalive myself", "mental_health.suicidal", "urgent"),
