@@ -142,7 +142,8 @@ def _merge_categories(conn: Connection, contact_id: str, incoming: dict[str, str
     incoming = dict(incoming)
     if incoming.keys() - {OTHER}:
         incoming.pop(OTHER, None)
-        if existing.pop(OTHER, False) is not False:
+        if OTHER in existing:
+            del existing[OTHER]
             conn.execute(delete(contact_categories).where(contact_categories.c.contact_id == contact_id,
                                                           contact_categories.c.code == OTHER))
     elif existing.keys() - {OTHER}:
