@@ -54,7 +54,12 @@ class TfidfLogisticRegression(LogisticRegressionClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 20.0, "max_iter": 2000}
+        # saga rather than lbfgs: the same objective, fitted in 73 s instead of 291 s on 22,479
+        # examples (lbfgs spends most of its time in L-BFGS-B's bookkeeping for 4.8 million
+        # weights); on a held-out fifth, accuracy 0.8201 against 0.8205, probabilities within
+        # 0.015. tol 0.001 fits in 28 s but moved 6 held-out categories.
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 20.0, "max_iter": 2000,
+                "solver": "saga", "tol": 0.0001}
 
     def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)

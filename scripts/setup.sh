@@ -73,7 +73,7 @@ if [ ! -f "models/$model.tar.gz" ] && [ -f "$cache/$model.tar.gz" ]; then
   cp "$cache/$model.tar.gz" "models/$model.tar.gz"
 fi
 if [ ! -f "models/$model.tar.gz" ]; then
-  say "training the model ($model); this takes about seven minutes on 2 cores"
+  say "training the model ($model); this takes about three minutes on 2 cores"
   start=$(date +%s)
   RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/rasa train \
     --config config.yml --domain domain.yml --data nlu_data $language_nlu \
