@@ -64,6 +64,7 @@ SETTING_DEFAULTS = {
 MODEL_URGENT = {"urgent_risk": "suicidal", "danger_now": "danger_now"}
 DEFAULT_DANGER_CATEGORY = "abuse.other"
 HARM_PREFIXES = ("ocsea.", "abuse.")
+FALLBACK_INTENT = "nlu_fallback"
 # A second-ranked intent still counts when the model gives it at least this much.
 SECONDARY_INTENT_CONFIDENCE = 0.30
 # The taxonomy's "anything else": a turn that names no reason (a greeting, a yes, a joke).
@@ -120,7 +121,7 @@ class Triage:
 
 def triage(parse_data: dict[str, Any]) -> Triage:
     """Categories, settings, attributes and risk of one NLU parse result."""
-    intent = (parse_data.get("intent") or {}).get("name") or "nlu_fallback"
+    intent = (parse_data.get("intent") or {}).get("name") or FALLBACK_INTENT
     confidence = float((parse_data.get("intent") or {}).get("confidence") or 0.0)
     safety = parse_data.get("safety") or {}
     attributes = dict(safety.get("attributes") or {})
@@ -136,8 +137,14 @@ def triage(parse_data: dict[str, Any]) -> Triage:
     overruled = original in MODEL_URGENT and (urgent_kind == "danger_now" or not safety.get("urgent"))
     if original and original != intent and not overruled:
         codes += INTENT_CATEGORIES.get(original, ())
-    for ranked in (parse_data.get("intent_ranking") or [])[1:2]:
-        if ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and ranked.get("name") not in MODEL_URGENT:
+    # The model's own ranking, without the fallback's entry that heads it when the model was unsure.
+    ranking = [r for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    likely = [r for r in ranking[:2] if r.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and r.get("name") not in MODEL_URGENT]
+    for ranked in likely:
+        if intent == FALLBACK_INTENT and ranked is ranking[0]:
+            # Too unsure to answer by, the model's best guess still names what the contact is about.
+            codes += INTENT_CATEGORIES.get(ranked["name"], ())
+        elif ranked is not ranking[0]:
             codes += [c for c in INTENT_CATEGORIES.get(ranked["name"], ()) if c in CATEGORY_RISK]
     codes += safety.get("categories") or []
     codes += safety.get("danger_categories") or []

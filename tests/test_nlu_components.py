@@ -114,3 +114,15 @@ def test_the_language_the_child_writes_in_decides_its_own_first_person_words() -
 ])
 def test_a_statement_naming_where_when_or_who_is_a_case_not_a_question(text: str, intent: str, category: str) -> None:
     assert category in triage(parsed(text, [(intent, 0.8)])).categories
+
+
+def test_an_unsure_model_still_names_the_reasons_it_saw() -> None:
+    # Too unsure to answer by (the fallback replies), but the contact is coded by the model's best
+    # guess, information included, and by a likely second harm; a weak third guess adds nothing.
+    result = parsed("onde denuncio um perfil q tem fotos de criancas",
+                    [("ask_reporting", 0.36), ("ask_csam_encountered", 0.33), ("ask_grooming", 0.12)], fallback=True)
+    t = triage(result)
+    assert t.intent == "nlu_fallback"
+    assert set(t.categories) == {"info.reporting", "ocsea.csam_encountered"}
+    unsure = triage(parsed("quem vai ler isto", [("ask_service", 0.25), ("greet", 0.20)], fallback=True))
+    assert set(unsure.categories) == {"other"}
