@@ -71,19 +71,18 @@ def test_labelled_texts_are_not_phrases(eval_dir: Path) -> None:
 # two messages of margin, so that no change can make them worse unnoticed. "Missed" is an urgent
 # message that got neither the urgent route nor the direct question with the emergency number.
 FLOORS = {  # language: (urgent route at least, missed at most, false urgent at most, dialogue urgent caught at least)
-    # Measured on 2026-12-06 (fifth session), after the sixth round of training examples (pt, fr,
-    # tl, id, ms, vi: indirect urgent messages and danger now, then contrast): urgent route 542 ->
-    # 566 of 644, missed 23 -> 15, false urgent 57 -> 61 (Filipino 5 -> 8, Kiswahili 8 -> 10): a
-    # trade-off chosen on the development set. Floors: two messages of margin, never looser than
-    # before, except Filipino false urgent (7 -> 10).
+    # Measured on 2026-12-06 (sixth session), after the seventh round of training examples (topic
+    # intents in all eight languages) and the urgent scores chosen again on the development set:
+    # urgent route 566 of 624 (unchanged), missed 15 (unchanged; Malay 0 -> 1, Filipino 1 -> 0),
+    # false urgent 61 -> 58. Floors: two messages of margin, never looser than before.
     "en": (102, 4, 13, 45),
     "sw": (111, 6, 10, 37),
     # The six machine-drafted languages.
-    "fr": (53, 4, 8, 33),
-    "id": (57, 3, 5, 29),
+    "fr": (55, 4, 8, 33),
+    "id": (57, 3, 4, 29),
     "ms": (57, 2, 12, 30),
     "pt": (55, 3, 6, 32),
-    "tl": (55, 3, 10, 31),
+    "tl": (55, 2, 9, 31),
     "vi": (61, 5, 8, 35),
 }
 
@@ -98,8 +97,8 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
-# target is 85% (met in none since the sixth round, 2026-12-06: English 273 -> 270 of 321).
-CATEGORY_FLOORS = {"en": 268, "sw": 284, "fr": 132, "id": 141, "ms": 143, "pt": 120, "tl": 139, "vi": 155}
+# target is 85% (met in English, 276 of 321, and Kiswahili, 288 of 337, since the seventh round).
+CATEGORY_FLOORS = {"en": 274, "sw": 286, "fr": 135, "id": 145, "ms": 145, "pt": 123, "tl": 141, "vi": 158}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:

@@ -54,7 +54,7 @@ def test_some_chance_of_a_crisis_asks_directly(ranking: list[tuple[str, float]],
 
 
 def test_little_chance_of_a_crisis_changes_nothing() -> None:
-    t = triage(parsed("how do i block someone", [("ask_online_safety", 0.84), ("urgent_risk", 0.06), ("danger_now", 0.04)]))
+    t = triage(parsed("how do i block someone", [("ask_online_safety", 0.88), ("urgent_risk", 0.05), ("danger_now", 0.03)]))
     assert t.risk != "urgent" and t.possible_urgent is None and t.intent == "ask_online_safety"
 
 
