@@ -82,6 +82,11 @@ def max_risk(*levels: str) -> str:
     return max(levels, key=RISK_ORDER.index, default="none")
 
 
+def _likely(ranked: dict[str, Any]) -> bool:
+    """A ranked intent the model gives enough weight to count, other than its urgent guesses."""
+    return ranked.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and ranked.get("name") not in MODEL_URGENT
+
+
 def category_setting(code: str, stated: str | None) -> str | None:
     """The setting recorded for a category: None for categories without one."""
     default = SETTING_DEFAULTS.get(code) or SETTING_DEFAULTS.get(code.split(".")[0])
@@ -138,13 +143,12 @@ def triage(parse_data: dict[str, Any]) -> Triage:
     if original and original != intent and not overruled:
         codes += INTENT_CATEGORIES.get(original, ())
     # The model's own ranking, without the fallback's entry that heads it when the model was unsure.
-    ranking = [r for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
-    likely = [r for r in ranking[:2] if r.get("confidence", 0) >= SECONDARY_INTENT_CONFIDENCE and r.get("name") not in MODEL_URGENT]
-    for ranked in likely:
-        if intent == FALLBACK_INTENT and ranked is ranking[0]:
-            # Too unsure to answer by, the model's best guess still names what the contact is about.
-            codes += INTENT_CATEGORIES.get(ranked["name"], ())
-        elif ranked is not ranking[0]:
+    best, *others = [r for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT] or [{}]
+    if intent == FALLBACK_INTENT and _likely(best):
+        # Too unsure to answer by, the model's best guess still names what the contact is about.
+        codes += INTENT_CATEGORIES.get(best["name"], ())
+    for ranked in others[:1]:
+        if _likely(ranked):  # a likely second guess counts when it is a harm
             codes += [c for c in INTENT_CATEGORIES.get(ranked["name"], ()) if c in CATEGORY_RISK]
     codes += safety.get("categories") or []
     codes += safety.get("danger_categories") or []
