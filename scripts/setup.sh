@@ -62,7 +62,9 @@ fi
 # Training data: nlu_data/ (rules, language-neutral examples) and each language folder's nlu.yml
 # (a language is a folder of locales/ with a messages.yml: bot.settings.language_folders).
 language_nlu=$(for dir in locales/*/; do [ -f "$dir/messages.yml" ] && [ -f "$dir/nlu.yml" ] && echo "${dir}nlu.yml"; done | LC_ALL=C sort)
-model_hash=$(cat config.yml domain.yml requirements.lock $(find nlu_data -name '*.yml' | LC_ALL=C sort) $language_nlu | sha256sum | cut -c1-16)
+# The code that shapes what the model learns is part of the key too (its features and its fit).
+model_code="bot/text_fold.py bot/folding_tokenizer.py bot/intent_classifier.py"
+model_hash=$(cat config.yml domain.yml requirements.lock $model_code $(find nlu_data -name '*.yml' | LC_ALL=C sort) $language_nlu | sha256sum | cut -c1-16)
 model="model-$model_hash"
 # Trained models are also kept outside the clone, keyed by the same hash, so a fresh clone on
 # this machine (CI included) reuses them instead of training again.

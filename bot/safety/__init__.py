@@ -18,13 +18,12 @@ from typing import Any, Literal
 import yaml
 
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
+from bot.text_fold import fold_accents
 
 PHRASE_FILES = ("safety.yml", "signals.yml")  # in each language's folder, locales/<lang>/
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-# Letters that keep no accent to drop when decomposed: folded by hand.
-_FOLD = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i"})
 _NON_WORD = re.compile(r"[^\w*]+|_")
 _REPEATS = re.compile(r"(\w)\1+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -45,10 +44,7 @@ def tokens(text: str, spelling: dict[str, str] | None = None) -> list[str]:
     to spaces, runs of one letter squashed ("kiiiill" and "kill" both become "kil"), then
     token-level spelling fixes.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower()
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
+    text = fold_accents(unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower())
     raw = [_deleet(t) for t in re.split(r"\s+", text) if t]
     out: list[str] = []
     for chunk in raw:
