@@ -25,7 +25,7 @@ CRISIS_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 # Sections of safety.yml every language must fill (lists or mappings, not empty).
 SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "first_person", "self_harm",
-                   "categories", "attributes", "platforms")
+                   "categories", "attributes", "platforms", "joking")
 
 
 def _load(path: Path) -> Any:
@@ -112,6 +112,9 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         own = safety.get("first_person_own_language", [])
         if not isinstance(own, list) or not all(isinstance(w, str) and w.strip() for w in own):
             found.append(f"{lang}: safety.yml first_person_own_language must be a list of words")
+        joking = safety.get("joking") or {}
+        found += [f"{lang}: safety.yml joking.{kind} missing or empty" for kind in ("laughter", "earnest")
+                  if not joking.get(kind)]
         urgent = safety.get("urgent") or {}
         found += [f"{lang}: safety.yml urgent.{kind} missing or empty" for kind in ("suicidal", "danger_now")
                   if not urgent.get(kind)]

@@ -80,6 +80,9 @@ class SafetyNet(GraphComponent):
             return
         forced = OVERRIDES.get(findings.urgent or "") or ("self_harm" if findings.self_harm else None)
         blocked = findings.negated or findings.idiom
+        # Laughter ("nimekufa 🤣🤣") makes the model's crisis reading, with no phrase behind it, a
+        # question to the child (with the emergency number) instead of the urgent route.
+        joking = findings.joking and not (findings.urgent or findings.self_harm)
         shares = {r["name"]: r.get("confidence", 0.0) for r in message.get(INTENT_RANKING_KEY) or []
                   if r.get("name") in URGENT_INTENTS}
         score = sum(shares.values())
@@ -87,12 +90,14 @@ class SafetyNet(GraphComponent):
         scored = bool(likeliest) and not blocked and model_intent not in KEEP_INTENTS  # the score may speak
         if forced and forced != model_intent and not (forced == "self_harm" and model_intent in URGENT_INTENTS):
             self._force(message, safety, forced)
-        elif model_intent in URGENT_INTENTS and not findings.urgent and blocked:
+        elif model_intent in URGENT_INTENTS and not findings.urgent and (blocked or joking):
             # "my mum will kill me", "im not suicidal": the words, not a crisis. The next intent speaks.
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in CRISIS_INTENTS]
             if ranking:
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
-        elif scored and score >= self.route_score:
+            if not blocked:
+                safety["possible_urgent"] = URGENT_KIND[model_intent]
+        elif scored and score >= self.route_score and not joking:
             self._force(message, safety, likeliest, score)
         else:
             if scored and score >= self.check_score:

@@ -126,3 +126,27 @@ def test_an_unsure_model_still_names_the_reasons_it_saw() -> None:
     assert set(t.categories) == {"info.reporting", "ocsea.csam_encountered"}
     unsure = triage(parsed("quem vai ler isto", [("ask_service", 0.25), ("greet", 0.20)], fallback=True))
     assert set(unsure.categories) == {"other"}
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("🤣🤣 that goat video, im dead", "urgent_risk"),  # the model's own top intent
+    ("wkwkwk tadi aku dibanting di game", "out_of_scope"),  # a share that reaches the route score
+    ("=)) bị cô giáo xử đẹp rồi", "danger_now"),
+])
+def test_laughter_turns_the_models_crisis_reading_into_a_question(text: str, intent: str) -> None:
+    """No phrase behind it and the child is laughing: asked directly (the emergency number is in the
+    question), not sent down the urgent route."""
+    ranking = [(intent, 0.55), ("urgent_risk" if intent != "urgent_risk" else "feeling_bad", 0.30), ("greet", 0.05)]
+    t = triage(parsed(text, ranking))
+    assert t.risk != "urgent" and t.possible_urgent in ("suicidal", "danger_now")
+    assert t.intent not in ("urgent_risk", "danger_now")
+
+
+@pytest.mark.parametrize("text", [
+    "lol i want to kill myself",  # a phrase routes whatever the laughter
+    "wkwk tapi serius aku udah gak kuat",  # "but seriously": the laughter is cancelled
+    "she thinks im joking. im not",  # a report of what others think is not laughter
+])
+def test_laughter_never_outweighs_a_phrase_or_a_serious_word(text: str) -> None:
+    t = triage(parsed(text, [("urgent_risk", 0.70), ("feeling_bad", 0.20)]))
+    assert t.risk == "urgent"

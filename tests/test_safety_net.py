@@ -114,3 +114,12 @@ def test_first_person_words_of_one_language_count_only_in_that_language() -> Non
     assert not safety_net().check("nó gửi ảnh của e cho cả lớp").first_person  # language unknown
     assert not safety_net().check("o joao e a maria mandaram fotos", "pt").first_person
     assert safety_net().check("ny cũ đăng ảnh nóng của em", None).first_person  # "em" says "I" wherever
+
+
+@pytest.mark.parametrize(("message", "joking"), [
+    ("🤣🤣 nimekufa mara mbili", True), ("that had me dead 💀", True), ("=)) chết cười", True),
+    ("ptdr le prof", True), ("kwkw", False), ("pengen mati wkwk tapi serius", False),
+    ("mdr sans rire je suis mal", False), ("la lola ko", False), ("😭😭😭", False),
+])
+def test_laughter_is_found_in_words_and_emoji_unless_something_says_it_is_meant(message: str, joking: bool) -> None:
+    assert safety_net().check(message).joking is joking

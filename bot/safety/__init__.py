@@ -132,6 +132,7 @@ class SafetyFindings:
     first_person: bool = False  # the message tells of the writer's own life
     info_question: bool = False  # the message opens as a question about a topic ("what is ...")
     lone_signal: bool = False  # one strong risk signal alone (a method, an intent, a goodbye): ask, don't route
+    joking: bool = False  # laughter ("🤣", "wkwk", "mdr") and no "seriously": the model's guess alone asks, not routes
 
     def as_dict(self) -> dict:
         return {
@@ -146,6 +147,7 @@ class SafetyFindings:
             "first_person": self.first_person,
             "info_question": self.info_question,
             "lone_signal": self.lone_signal,
+            "joking": self.joking,
         }
 
 
@@ -204,6 +206,9 @@ class SafetyNet:
         self.platforms = PhraseSet()
         self.info_question = PhraseSet()
         self.signals = PhraseSet()
+        self.laughter = PhraseSet()
+        self.laughter_symbols: set[str] = set()  # emoji and emoticons, which tokens() drops: found in the raw text
+        self.earnest = PhraseSet()
         self.negation_words: set[str] = set()
         self.first_person: set[str] = set()
         # Words that say "I" in one language only and are ordinary words in another (Vietnamese "e"
@@ -227,6 +232,14 @@ class SafetyNet:
             self._add(self.info_question, "info_question", doc.get("info_question") or [])
             for kind, phrases in (doc.get("risk_signals") or {}).items():
                 self._add(self.signals, kind, phrases)
+            joking = doc.get("joking") or {}
+            for marker in joking.get("laughter") or []:
+                marker_tokens = tokens(str(marker), self.spelling)
+                if marker_tokens:
+                    self.laughter.add("laughter", marker_tokens)
+                else:
+                    self.laughter_symbols.add(str(marker).replace("\ufe0f", "").strip())
+            self._add(self.earnest, "earnest", joking.get("earnest") or [])
             self.negation_words |= {t for w in doc.get("negation_words") or [] for t in tokens(str(w), self.spelling)}
             self.first_person |= {t for w in doc.get("first_person") or [] for t in tokens(str(w), self.spelling)}
             own = {t for w in doc.get("first_person_own_language") or [] for t in tokens(str(w), self.spelling)}
@@ -312,7 +325,13 @@ class SafetyNet:
             first_person=any(t in self.first_person or t in own_words for t in toks),
             info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
             lone_signal=strong_signal and not urgent and not negated and not idiom,
+            joking=self._joking(text, toks),
         )
+
+    def _joking(self, text: str, toks: list[str]) -> bool:
+        """Laughter in the message and nothing that says it is meant ("wkwk tapi serius")."""
+        laughing = bool(self.laughter.spans(toks)) or any(symbol and symbol in text for symbol in self.laughter_symbols)
+        return laughing and not self.earnest.spans(toks)
 
 
 def _disjoint(spans: list[tuple[int, int]]) -> int:
