@@ -25,7 +25,7 @@ CRISIS_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 # Sections of safety.yml every language must fill (lists or mappings, not empty).
 SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "first_person", "self_harm",
-                   "categories", "attributes", "platforms", "joking")
+                   "categories", "attributes", "platforms", "joking", "danger_context")
 
 
 def _load(path: Path) -> Any:
@@ -118,7 +118,7 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         urgent = safety.get("urgent") or {}
         found += [f"{lang}: safety.yml urgent.{kind} missing or empty" for kind in ("suicidal", "danger_now")
                   if not urgent.get(kind)]
-        for section in ("categories", "attributes"):
+        for section in ("categories", "attributes", "danger_context"):
             found += _same_keys(lang, f"safety.yml {section}", safety.get(section), reference["safety.yml"].get(section))
         signals = (_load(root / lang / "signals.yml") or {}).get("risk_signals")
         found += _same_keys(lang, "signals.yml risk_signals", signals, reference["signals.yml"].get("risk_signals"))

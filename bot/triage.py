@@ -124,6 +124,17 @@ class Triage:
         }
 
 
+def _danger_codes(codes: list[str], context: list[str]) -> list[str]:
+    """What is happening in a danger now: the harm the phrases or the model named; else what the words
+    around it say ("his hand under my shirt": sexual abuse); else violence (abuse.other), for now."""
+    harms = {c for c in codes if c.startswith(HARM_PREFIXES)}
+    if harms - {DEFAULT_DANGER_CATEGORY}:
+        return codes
+    if context:
+        return [c for c in codes if c != DEFAULT_DANGER_CATEGORY] + list(context)
+    return codes if harms else [*codes, DEFAULT_DANGER_CATEGORY]
+
+
 def triage(parse_data: dict[str, Any]) -> Triage:
     """Categories, settings, attributes and risk of one NLU parse result."""
     intent = (parse_data.get("intent") or {}).get("name") or FALLBACK_INTENT
@@ -152,8 +163,8 @@ def triage(parse_data: dict[str, Any]) -> Triage:
             codes += [c for c in INTENT_CATEGORIES.get(ranked["name"], ()) if c in CATEGORY_RISK]
     codes += safety.get("categories") or []
     codes += safety.get("danger_categories") or []
-    if urgent_kind == "danger_now" and not any(c.startswith(HARM_PREFIXES) for c in codes):
-        codes.append(DEFAULT_DANGER_CATEGORY)  # what is happening is not named: violence, for now
+    if urgent_kind == "danger_now":
+        codes = _danger_codes(codes, safety.get("danger_context") or [])
     if safety.get("urgent") == "suicidal":
         codes.append("mental_health.suicidal")
     if safety.get("self_harm"):

@@ -150,3 +150,21 @@ def test_laughter_turns_the_models_crisis_reading_into_a_question(text: str, int
 def test_laughter_never_outweighs_a_phrase_or_a_serious_word(text: str) -> None:
     t = triage(parsed(text, [("urgent_risk", 0.70), ("feeling_bad", 0.20)]))
     assert t.risk == "urgent"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("ổng vừa cho e uống gì đó, giờ ổng bảo nằm xuống đi", "abuse.sexual_offline"),  # the model's danger now
+    ("il m'a coincee dans l'escalier, sa main sous mon t-shirt", "abuse.sexual_offline"),
+    ("niko chini ya kitanda, anakuja", "abuse.other"),  # hiding under a bed says nothing of what is happening
+    ("chú e đang đập cửa, e sợ lắm", "abuse.other"),  # "sợ" (afraid) folds like "sờ" (touch): not a cue
+])
+def test_the_words_around_a_danger_now_say_what_is_happening(text: str, category: str) -> None:
+    t = triage(parsed(text, [("danger_now", 0.80), ("abuse_offline", 0.10)]))
+    assert t.risk == "urgent" and t.urgent_kind == "danger_now"
+    assert category in t.categories
+    assert {"abuse.other", "abuse.sexual_offline"} - {category} & set(t.categories) == set()
+
+
+def test_danger_words_code_nothing_outside_a_danger_now() -> None:
+    t = triage(parsed("my mum booked me a massage for my birthday", [("out_of_scope", 0.80), ("greet", 0.10)]))
+    assert "abuse.sexual_offline" not in t.categories and t.risk != "urgent"

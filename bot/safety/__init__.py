@@ -132,6 +132,7 @@ class SafetyFindings:
     first_person: bool = False  # the message tells of the writer's own life
     info_question: bool = False  # the message opens as a question about a topic ("what is ...")
     lone_signal: bool = False  # one strong risk signal alone (a method, an intent, a goodbye): ask, don't route
+    danger_context: tuple[str, ...] = ()  # what words around a danger now say it is ("his hand under my shirt")
     joking: bool = False  # laughter ("🤣", "wkwk", "mdr") and no "seriously": the model's guess alone asks, not routes
 
     def as_dict(self) -> dict:
@@ -147,6 +148,7 @@ class SafetyFindings:
             "first_person": self.first_person,
             "info_question": self.info_question,
             "lone_signal": self.lone_signal,
+            "danger_context": list(self.danger_context),
             "joking": self.joking,
         }
 
@@ -206,6 +208,7 @@ class SafetyNet:
         self.platforms = PhraseSet()
         self.info_question = PhraseSet()
         self.signals = PhraseSet()
+        self.danger_context = PhraseSet()
         self.laughter = PhraseSet()
         self.laughter_symbols: set[str] = set()  # emoji and emoticons, which tokens() drops: found in the raw text
         self.earnest = PhraseSet()
@@ -232,6 +235,8 @@ class SafetyNet:
             self._add(self.info_question, "info_question", doc.get("info_question") or [])
             for kind, phrases in (doc.get("risk_signals") or {}).items():
                 self._add(self.signals, kind, phrases)
+            for code, phrases in (doc.get("danger_context") or {}).items():
+                self._add(self.danger_context, code, phrases)
             joking = doc.get("joking") or {}
             for marker in joking.get("laughter") or []:
                 marker_tokens = tokens(str(marker), self.spelling)
@@ -325,6 +330,7 @@ class SafetyNet:
             first_person=any(t in self.first_person or t in own_words for t in toks),
             info_question=any(start <= 1 for start, _, _ in self.info_question.spans(toks)),
             lone_signal=strong_signal and not urgent and not negated and not idiom,
+            danger_context=tuple(sorted(self.danger_context.labels_in(toks))),
             joking=self._joking(text, toks),
         )
 
