@@ -60,7 +60,8 @@ def test_labelled_texts_are_not_training_examples(eval_dir: Path, words: int) ->
 def test_labelled_texts_are_not_phrases(eval_dir: Path) -> None:
     """Phrase lists hold expressions, not the labelled sentences they are measured (or tuned) on."""
     net = safety_net()
-    sets = [net.urgent, net.not_urgent, net.self_harm, net.categories, net.attributes, net.signals]
+    sets = [net.urgent, net.not_urgent, net.self_harm, net.categories, net.attributes, net.signals,
+            net.danger_context, net.laughter, net.earnest]
     phrases = {pattern for phrase_set in sets for _, pattern in phrase_set.patterns()}
     pasted = [(language, t) for language, t in _long_texts(eval_dir, 5) if tuple(tokens(t, net.spelling)) in phrases]
     assert pasted == []
@@ -75,7 +76,9 @@ FLOORS = {  # language: (urgent route at least, missed at most, false urgent at 
     # accent folding in the classifier's features and the check score chosen again on the
     # development set: urgent route 566 -> 569 of 624, missed 15 -> 13, false urgent 58 -> 58.
     # Floors: two messages of margin, never looser than before, with one exception below.
-    "en": (104, 3, 13, 45),
+    # 2026-12-07: laughter turns the model's crisis reading alone into a question: English false
+    # urgent 11 -> 10, its floor 13 -> 12; nothing else moved.
+    "en": (104, 3, 12, 45),
     "sw": (111, 5, 10, 37),
     # The six machine-drafted languages.
     "fr": (55, 4, 7, 33),
@@ -100,7 +103,7 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
 # target is 85% (met in English, 276 of 321, Kiswahili, 289 of 337, and Indonesian, 150 of 175).
-CATEGORY_FLOORS = {"en": 274, "sw": 287, "fr": 136, "id": 148, "ms": 146, "pt": 125, "tl": 145, "vi": 158}
+CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 137, "id": 149, "ms": 147, "pt": 127, "tl": 145, "vi": 160}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:
