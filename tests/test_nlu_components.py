@@ -155,6 +155,8 @@ def test_laughter_never_outweighs_a_phrase_or_a_serious_word(text: str) -> None:
 @pytest.mark.parametrize(("text", "category"), [
     ("ổng vừa cho e uống gì đó, giờ ổng bảo nằm xuống đi", "abuse.sexual_offline"),  # the model's danger now
     ("il m'a coincee dans l'escalier, sa main sous mon t-shirt", "abuse.sexual_offline"),
+    ("kakalaslas ko lang, ayaw tumigil ng dugo", "mental_health.self_harm"),
+    ("the guy who promised me money is parked outside my school", "ocsea.offer_to_meet"),
     ("niko chini ya kitanda, anakuja", "abuse.other"),  # hiding under a bed says nothing of what is happening
     ("chú e đang đập cửa, e sợ lắm", "abuse.other"),  # "sợ" (afraid) folds like "sờ" (touch): not a cue
 ])
@@ -162,7 +164,8 @@ def test_the_words_around_a_danger_now_say_what_is_happening(text: str, category
     t = triage(parsed(text, [("danger_now", 0.80), ("abuse_offline", 0.10)]))
     assert t.risk == "urgent" and t.urgent_kind == "danger_now"
     assert category in t.categories
-    assert {"abuse.other", "abuse.sexual_offline"} - {category} & set(t.categories) == set()
+    named = {"abuse.other", "abuse.sexual_offline", "mental_health.self_harm", "ocsea.offer_to_meet"}
+    assert (named - {category}) & set(t.categories) == set()
 
 
 def test_danger_words_code_nothing_outside_a_danger_now() -> None:
