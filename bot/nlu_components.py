@@ -40,6 +40,9 @@ DISCLOSURE_OVERRIDES = (
 KEEP_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
 # Tuned on tests/dev/ (never on tests/eval/): see README, "Evaluation".
 DEFAULT_SCORES = {"urgent_route_score": 0.32, "urgent_check_score": 0.09}
+# The FallbackClassifier's own thresholds in config.yml (tests/test_nlu_components.py holds them equal).
+FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_THRESHOLDS = {"fallback_threshold": 0.40, "ambiguity_threshold": 0.05}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -48,11 +51,13 @@ class SafetyNet(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return dict(DEFAULT_SCORES)
+        return {**DEFAULT_SCORES, **FALLBACK_THRESHOLDS}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.route_score = float(config["urgent_route_score"])
         self.check_score = float(config["urgent_check_score"])
+        self.fallback_threshold = float(config.get("fallback_threshold", FALLBACK_THRESHOLDS["fallback_threshold"]))
+        self.ambiguity_threshold = float(config.get("ambiguity_threshold", FALLBACK_THRESHOLDS["ambiguity_threshold"]))
 
     @classmethod
     def create(
@@ -60,7 +65,7 @@ class SafetyNet(GraphComponent):
         execution_context: ExecutionContext,
     ) -> SafetyNet:
         safety_net()  # compile the phrase lists now, not on the first message
-        return cls({**DEFAULT_SCORES, **config})
+        return cls({**DEFAULT_SCORES, **FALLBACK_THRESHOLDS, **config})
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -104,12 +109,29 @@ class SafetyNet(GraphComponent):
                 safety["possible_urgent"] = URGENT_KIND[likeliest]
             elif findings.lone_signal and model_intent not in KEEP_INTENTS:  # "i got the pills": ask
                 safety["possible_urgent"] = "suicidal"
+            if blocked and model_intent == FALLBACK_INTENT:
+                model_intent = self._topic_after_overruled(message, safety) or model_intent
             if model_intent not in KEEP_INTENTS:
                 for category, intent, also_kept in DISCLOSURE_OVERRIDES:
                     if category in findings.categories and model_intent != intent and model_intent not in also_kept:
                         self._force(message, safety, intent)
                         break
         message.set("safety", safety, add_to_output=True)
+
+    def _topic_after_overruled(self, message: Message, safety: dict[str, Any]) -> str | None:
+        """A negation or an idiom overruled the crisis reading ("suicidio nem pensar, mas ..."): the
+        model's other intents share what is left of its belief. Rescaled, the best of them answers
+        when it clears the fallback threshold by the same margins the model's own answer must."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK_INTENT]
+        crisis = sum(r.get("confidence", 0.0) for r in ranking if r.get("name") in CRISIS_INTENTS)
+        rest = [r for r in ranking if r.get("name") not in CRISIS_INTENTS]
+        if not rest or crisis >= 1.0:
+            return None
+        best, second = (r.get("confidence", 0.0) / (1.0 - crisis) for r in [*rest[:2], {}][:2])
+        if best < self.fallback_threshold or best - second < self.ambiguity_threshold:
+            return None
+        self._force(message, safety, rest[0]["name"], best)
+        return str(rest[0]["name"])
 
     @staticmethod
     def _force(message: Message, safety: dict[str, Any], intent: str, confidence: float = 1.0) -> None:

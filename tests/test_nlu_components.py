@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_components import DEFAULT_SCORES, SafetyNet
+from bot.nlu_components import DEFAULT_SCORES, FALLBACK_THRESHOLDS, SafetyNet
+from bot.settings import PROJECT_ROOT
 from bot.triage import triage
 
 FALLBACK = {"name": "nlu_fallback", "confidence": 0.40}
@@ -171,3 +173,21 @@ def test_the_words_around_a_danger_now_say_what_is_happening(text: str, category
 def test_danger_words_code_nothing_outside_a_danger_now() -> None:
     t = triage(parsed("my mum booked me a massage for my birthday", [("out_of_scope", 0.80), ("greet", 0.10)]))
     assert "abuse.sexual_offline" not in t.categories and t.risk != "urgent"
+
+
+def test_a_negated_crisis_leaves_the_rest_of_the_models_belief_to_name_the_topic() -> None:
+    text = "im not suicidal, how do i report his account"
+    ranking = [("urgent_risk", 0.45), ("ask_reporting", 0.30), ("ask_online_safety", 0.10)]
+    result = parsed(text, ranking, fallback=True)
+    assert result["safety"]["negated"] and result["intent"]["name"] == "ask_reporting"
+    assert result["intent"]["confidence"] == pytest.approx(0.30 / 0.55)
+    # Two topics still too close to tell apart: the fallback stays, as it would for the model.
+    close = parsed(text, [("urgent_risk", 0.45), ("ask_reporting", 0.26), ("ask_online_safety", 0.25)], fallback=True)
+    assert close["intent"]["name"] == "nlu_fallback"
+
+
+def test_the_rescaled_topic_meets_the_fallback_classifiers_own_thresholds() -> None:
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    assert fallback["threshold"] == FALLBACK_THRESHOLDS["fallback_threshold"]
+    assert fallback["ambiguity_threshold"] == FALLBACK_THRESHOLDS["ambiguity_threshold"]
