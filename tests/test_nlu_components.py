@@ -111,6 +111,8 @@ def test_the_language_the_child_writes_in_decides_its_own_first_person_words() -
 @pytest.mark.parametrize(("text", "intent", "category"), [
     ("dikirimin link bokep sm nomor gak dikenal di wa", "ask_unwanted_content", "ocsea.unwanted_content"),  # where: a case
     ("om di fb nawarin pulsa 100rb buat foto", "ask_offer_for_images", "ocsea.offer_for_images"),
+    ("ada yg kirim video bokep di grup kelas", "ask_unwanted_content", "ocsea.unwanted_content"),  # who: a classmate
+    ("may nagpost ng bastos na pic sa gc ng section namin", "ask_unwanted_content", "ocsea.unwanted_content"),
     ("apa itu sextortion di instagram?", "ask_sextortion", "info.online_safety"),  # a question, even naming a platform
     ("sextortion", "ask_sextortion", "info.online_safety"),
 ])
