@@ -123,3 +123,10 @@ def test_first_person_words_of_one_language_count_only_in_that_language() -> Non
 ])
 def test_laughter_is_found_in_words_and_emoji_unless_something_says_it_is_meant(message: str, joking: bool) -> None:
     assert safety_net().check(message).joking is joking
+
+
+def test_gaming_words_for_dying_are_a_goodbye() -> None:
+    # "log out forever" is a goodbye (finality): with a time it is urgent, alone the child is asked.
+    assert safety_net().check("tonight im logging out forever. no respawn").urgent == "suicidal"
+    alone = safety_net().check("log out forever")
+    assert alone.urgent is None and alone.lone_signal
