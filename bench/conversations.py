@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -68,7 +69,7 @@ async def converse(
                                     headers={"Authorization": f"Bearer {os.environ.get('REST_TOKEN', REST_TOKEN)}"}) as resp:
                 body = await resp.json()
                 if resp.status != 200 or not body:
-                    errors.append(f"status {resp.status}")
+                    errors.append(f"status {resp.status}" if resp.status != 200 else "no reply")
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             errors.append(type(exc).__name__)
         latencies.append((time.perf_counter() - start) * 1000)
@@ -96,6 +97,7 @@ async def run(url: str, concurrency: int, rounds: int, think_ms: float = 0, seed
         "concurrency": concurrency,
         "turns": len(latencies),
         "errors": len(errors),
+        "error_kinds": dict(Counter(errors)),  # "no reply", "status 429", "ServerDisconnectedError" ...
         "p50_ms": round(pct(50), 1),
         "p95_ms": round(pct(95), 1),
         "p99_ms": round(pct(99), 1),
