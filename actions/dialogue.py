@@ -46,10 +46,13 @@ def _reading(turn: Turn, polarity: Polarity) -> Reading | None:
         if turn.intent == "feeling_ok" and turn.entities.get("answer") == "thoughts_safe":
             return "thoughts_safe"
         return PAYLOAD_READINGS.get(turn.intent)
-    if (turn.tracker.latest_message.get("safety") or {}).get("urgent"):
+    safety = turn.tracker.latest_message.get("safety") or {}
+    if safety.get("urgent"):
         return "risk"  # the safety net's own match ("i took the pills") outweighs any "yes" or "ok" beside it
     reading = lexicon().read_answer(turn.text, polarity, turn.language)
-    if turn.triage.risk == "urgent" and (reading is None or (
+    # A crisis the model reads, kept off the urgent route only by laughter, is still one in an answer.
+    model_crisis = turn.triage.risk == "urgent" or bool(safety.get("laughed_off"))
+    if model_crisis and (reading is None or (
         reading == "safe" and polarity == "yes_is_risk" and not lexicon().is_bare_answer(turn.text, turn.language)
     )):
         return "risk"  # the model reads a crisis in words the lexicon does not know ("no i just wish i wasnt here")

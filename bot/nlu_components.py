@@ -102,11 +102,14 @@ class SafetyNet(GraphComponent):
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
             if not blocked:
                 safety["possible_urgent"] = URGENT_KIND[model_intent]
+                safety["laughed_off"] = True  # an answer to a risk question still reads it as risk (actions/dialogue.py)
         elif scored and score >= self.route_score and not joking:
             self._force(message, safety, likeliest, score)
         else:
             if scored and score >= self.check_score:
                 safety["possible_urgent"] = URGENT_KIND[likeliest]
+                if score >= self.route_score:  # only the laughter kept it off the urgent route
+                    safety["laughed_off"] = True
             elif findings.lone_signal and model_intent not in KEEP_INTENTS:  # "i got the pills": ask
                 safety["possible_urgent"] = "suicidal"
             if blocked and model_intent == FALLBACK_INTENT:

@@ -125,14 +125,15 @@ class Triage:
 
 
 def _danger_codes(codes: list[str], context: list[str]) -> list[str]:
-    """What is happening in a danger now: the harm the phrases or the model named; else what the words
-    around it say ("his hand under my shirt": sexual abuse); else violence (abuse.other), for now."""
+    """What is happening in a danger now: a harm the phrases or the model named; violence they named
+    ("đang đánh e") and whatever the words around it add; else those words alone ("his hand under my
+    shirt": sexual abuse); else violence (abuse.other), for now."""
     harms = {c for c in codes if c.startswith(HARM_PREFIXES)}
     if harms - {DEFAULT_DANGER_CATEGORY}:
         return codes
-    if context:
-        return [c for c in codes if c != DEFAULT_DANGER_CATEGORY] + list(context)
-    return codes if harms else [*codes, DEFAULT_DANGER_CATEGORY]
+    if harms:
+        return [*codes, *context]
+    return [*codes, *(context or [DEFAULT_DANGER_CATEGORY])]
 
 
 def triage(parse_data: dict[str, Any]) -> Triage:

@@ -71,7 +71,10 @@ def test_feelings_check_a_no_beside_fear_is_a_no(chat, answer: str, language: st
     assert not set(c.keys) & URGENT
 
 
-@pytest.mark.parametrize("answer", ["no i just cant take it anymore", "no just want to disappear", "no i just wish i wasnt here"])
+@pytest.mark.parametrize("answer", [
+    "no i just cant take it anymore", "no just want to disappear", "no i just wish i wasnt here",
+    "no lol i just wish i wasnt here 😂",  # laughter keeps a message off the urgent route, never an answer
+])
 def test_feelings_check_a_no_beside_crisis_words_still_takes_the_urgent_route(chat, answer: str) -> None:
     c = at_feelings_check(chat)
     c.send(answer)

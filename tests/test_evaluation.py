@@ -103,7 +103,7 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
 # target is 85% (met in English, 276 of 321, Kiswahili, 289 of 337, and Indonesian, 150 of 175).
-CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 139, "id": 149, "ms": 147, "pt": 127, "tl": 145, "vi": 160}
+CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 137, "id": 148, "ms": 147, "pt": 128, "tl": 145, "vi": 160}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:

@@ -140,10 +140,12 @@ def test_an_unsure_model_still_names_the_reasons_it_saw() -> None:
 def test_laughter_turns_the_models_crisis_reading_into_a_question(text: str, intent: str) -> None:
     """No phrase behind it and the child is laughing: asked directly (the emergency number is in the
     question), not sent down the urgent route."""
-    ranking = [(intent, 0.55), ("urgent_risk" if intent != "urgent_risk" else "feeling_bad", 0.30), ("greet", 0.05)]
+    # The urgent share clears the route score (0.32) in every case: only the laughter keeps it off the route.
+    ranking = [(intent, 0.55), ("urgent_risk" if intent != "urgent_risk" else "feeling_bad", 0.36), ("greet", 0.05)]
     t = triage(parsed(text, ranking))
     assert t.risk != "urgent" and t.possible_urgent in ("suicidal", "danger_now")
     assert t.intent not in ("urgent_risk", "danger_now")
+    assert parsed(text, ranking)["safety"]["laughed_off"]  # an answer to a risk question still counts it
 
 
 @pytest.mark.parametrize("text", [
@@ -159,10 +161,13 @@ def test_laughter_never_outweighs_a_phrase_or_a_serious_word(text: str) -> None:
 @pytest.mark.parametrize(("text", "category"), [
     ("ổng vừa cho e uống gì đó, giờ ổng bảo nằm xuống đi", "abuse.sexual_offline"),  # the model's danger now
     ("il m'a coincee dans l'escalier, sa main sous mon t-shirt", "abuse.sexual_offline"),
-    ("kakalaslas ko lang, ayaw tumigil ng dugo", "mental_health.self_harm"),
+    ("kakalaslas ko lang, ang lalim", "mental_health.self_harm"),
     ("the guy who promised me money is parked outside my school", "ocsea.offer_to_meet"),
     ("niko chini ya kitanda, anakuja", "abuse.other"),  # hiding under a bed says nothing of what is happening
     ("chú e đang đập cửa, e sợ lắm", "abuse.other"),  # "sợ" (afraid) folds like "sờ" (touch): not a cue
+    ("im hiding under my bed hes looking for me", "abuse.other"),  # a hiding place, not what is happening
+    ("niko chini ya kitanda changu, anakuja", "abuse.other"),
+    ("bố đang đánh e nữa", "abuse.other"),  # "nữa" (again) folds like Portuguese "nua" (naked)
 ])
 def test_the_words_around_a_danger_now_say_what_is_happening(text: str, category: str) -> None:
     t = triage(parsed(text, [("danger_now", 0.80), ("abuse_offline", 0.10)]))
