@@ -17,6 +17,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME as FALLBACK_INTENT
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -41,7 +42,6 @@ KEEP_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
 # Tuned on tests/dev/ (never on tests/eval/): see README, "Evaluation".
 DEFAULT_SCORES = {"urgent_route_score": 0.32, "urgent_check_score": 0.09}
 # The FallbackClassifier's own thresholds in config.yml (tests/test_nlu_components.py holds them equal).
-FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_THRESHOLDS = {"fallback_threshold": 0.40, "ambiguity_threshold": 0.05}
 
 
@@ -56,8 +56,8 @@ class SafetyNet(GraphComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         self.route_score = float(config["urgent_route_score"])
         self.check_score = float(config["urgent_check_score"])
-        self.fallback_threshold = float(config.get("fallback_threshold", FALLBACK_THRESHOLDS["fallback_threshold"]))
-        self.ambiguity_threshold = float(config.get("ambiguity_threshold", FALLBACK_THRESHOLDS["ambiguity_threshold"]))
+        self.fallback_threshold = float(config["fallback_threshold"])
+        self.ambiguity_threshold = float(config["ambiguity_threshold"])
 
     @classmethod
     def create(
@@ -65,7 +65,7 @@ class SafetyNet(GraphComponent):
         execution_context: ExecutionContext,
     ) -> SafetyNet:
         safety_net()  # compile the phrase lists now, not on the first message
-        return cls({**DEFAULT_SCORES, **FALLBACK_THRESHOLDS, **config})
+        return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

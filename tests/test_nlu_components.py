@@ -13,7 +13,7 @@ import yaml
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_components import DEFAULT_SCORES, FALLBACK_THRESHOLDS, SafetyNet
+from bot.nlu_components import FALLBACK_THRESHOLDS, SafetyNet
 from bot.settings import PROJECT_ROOT
 from bot.triage import triage
 
@@ -25,7 +25,7 @@ def parsed(text: str, ranking: list[tuple[str, float]], fallback: bool = False) 
     ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
     top = FALLBACK if fallback else ranked[0]
     message = Message(data={TEXT: text, INTENT: top, INTENT_RANKING_KEY: ([FALLBACK] if fallback else []) + ranked})
-    SafetyNet(dict(DEFAULT_SCORES)).process([message])
+    SafetyNet(SafetyNet.get_default_config()).process([message])
     return {"text": text, "intent": message.get(INTENT), "intent_ranking": message.get(INTENT_RANKING_KEY),
             "safety": message.get("safety")}
 
@@ -102,7 +102,7 @@ def test_the_language_the_child_writes_in_decides_its_own_first_person_words() -
     for hint, disclosure in (("vi", True), ("pt", False), (None, False)):
         message = Message(data={TEXT: "đăng ảnh e", INTENT: ranking[0], INTENT_RANKING_KEY: ranking,
                                 "metadata": {"language": hint} if hint else {}})
-        SafetyNet(dict(DEFAULT_SCORES)).process([message])
+        SafetyNet(SafetyNet.get_default_config()).process([message])
         t = triage({"text": message.get(TEXT), "intent": message.get(INTENT), "intent_ranking": ranking, "safety": message.get("safety")})
         assert t.disclosure is disclosure, hint
         assert ("ocsea.images_shared" in t.categories) is disclosure and ("info.online_safety" in t.categories) is not disclosure

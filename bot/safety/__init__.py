@@ -242,8 +242,8 @@ class SafetyNet:
                 marker_tokens = tokens(str(marker), self.spelling)
                 if marker_tokens:
                     self.laughter.add("laughter", marker_tokens)
-                else:
-                    self.laughter_symbols.add(str(marker).replace("\ufe0f", "").strip())
+                elif symbol := str(marker).replace("\ufe0f", "").strip():
+                    self.laughter_symbols.add(symbol)
             self._add(self.earnest, "earnest", joking.get("earnest") or [])
             self.negation_words |= {t for w in doc.get("negation_words") or [] for t in tokens(str(w), self.spelling)}
             self.first_person |= {t for w in doc.get("first_person") or [] for t in tokens(str(w), self.spelling)}
@@ -336,7 +336,7 @@ class SafetyNet:
 
     def _joking(self, text: str, toks: list[str]) -> bool:
         """Laughter in the message and nothing that says it is meant ("wkwk tapi serius")."""
-        laughing = bool(self.laughter.spans(toks)) or any(symbol and symbol in text for symbol in self.laughter_symbols)
+        laughing = bool(self.laughter.spans(toks)) or any(symbol in text for symbol in self.laughter_symbols)
         return laughing and not self.earnest.spans(toks)
 
 
