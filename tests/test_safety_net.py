@@ -130,3 +130,16 @@ def test_gaming_words_for_dying_are_a_goodbye() -> None:
     assert safety_net().check("tonight im logging out forever. no respawn").urgent == "suicidal"
     alone = safety_net().check("log out forever")
     assert alone.urgent is None and alone.lone_signal
+
+
+def test_one_step_from_a_height_is_risk_but_one_step_at_a_time_is_not() -> None:
+    assert safety_net().check("mở cửa sổ tầng 9 r, chỉ cần bước 1 bước thôi", "vi").urgent == "suicidal"
+    assert safety_net().check("im on the roof, one step and its over").lone_signal
+    assert not safety_net().check("one step at a time, im fixing my grades").lone_signal
+    assert not safety_net().check("tapos na problema ko sa math, salamat", "tl").lone_signal
+
+
+def test_hiding_from_someone_is_danger_of_no_stated_kind_not_an_offer_to_meet() -> None:
+    # The danger's kind comes from the words around it: a beating here, not a meeting.
+    found = safety_net().check("ma mere me frappe, je me suis cachee sous le lit", "fr")
+    assert found.urgent == "danger_now" and list(found.danger_categories) == ["abuse.other"]
