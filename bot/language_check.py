@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.languages import COMMAND_TARGETS, FILES, REVIEW_STATUSES, read
+from bot.safety import PHRASE_FILES, SafetyNet, tokens
 from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES
 
 MIN_EXAMPLES = 25  # per intent, per language
@@ -70,17 +71,38 @@ def _example_texts(doc: Any) -> list[tuple[str, str]]:
     return found
 
 
-def crisis_phrase_problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCALES_DIR) -> list[str]:
+def crisis_phrase_problems(net: SafetyNet, languages: tuple[str, ...], root: Path) -> list[str]:
     """Training examples of non-crisis intents that the phrase lists (all languages at once, as the
     bot reads them) would send down the urgent route: a phrase too broad, or a missing idiom."""
-    from bot.safety import SafetyNet
-
-    net = SafetyNet(root, languages)
     found = []
     for lang in languages:
         for intent, text in _example_texts(_load(root / lang / "nlu.yml")):
             if intent not in CRISIS_INTENTS and (urgent := net.check(text).urgent):
                 found.append(f"{lang}: nlu.yml {intent} example {text!r} is {urgent} by the phrase lists")
+    return found
+
+
+def folded_twin_problems(net: SafetyNet, languages: tuple[str, ...], root: Path) -> list[str]:
+    """Phrases the safety net reads as one ("não" and "nao", "commit" and "comit", a spelling the
+    file maps to another) listed twice in one list: the second is dead weight for the reviewer."""
+    found = []
+
+    def walk(node: Any, where: str, lang: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{where}.{key}", lang)
+        elif isinstance(node, list):
+            seen: dict[tuple[str, ...], str] = {}
+            for item in node:
+                folded = tuple(tokens(item, net.spelling)) if isinstance(item, str) else ()
+                if folded and folded in seen:
+                    found.append(f"{lang}: {where}: {item!r} reads as {seen[folded]!r} (accents, repeated letters "
+                                 "and the spelling map fold them): list it once")
+                seen.setdefault(folded, str(item))
+
+    for lang in languages:
+        for name in PHRASE_FILES:
+            walk(_load(root / lang / name), name, lang)
     return found
 
 
@@ -129,4 +151,5 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         found += [f"{lang}: nlu.yml intent {name} is not in English's (domain.yml)" for name in sorted(set(intents) - set(ref_intents))]
         canned = _load(root / lang / "canned.yml")
         found += _same_keys(lang, "canned.yml", canned, reference["canned.yml"])
-    return found + crisis_phrase_problems(languages, root)
+    net = SafetyNet(root, languages)
+    return found + crisis_phrase_problems(net, languages, root) + folded_twin_problems(net, languages, root)

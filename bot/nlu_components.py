@@ -130,7 +130,8 @@ class SafetyNet(GraphComponent):
         rest = [r for r in ranking if r.get("name") not in CRISIS_INTENTS]
         if not rest or crisis >= 1.0:
             return None
-        best, second = (r.get("confidence", 0.0) / (1.0 - crisis) for r in [*rest[:2], {}][:2])
+        shares = [r.get("confidence", 0.0) / (1.0 - crisis) for r in rest[:2]]
+        best, second = shares[0], (shares[1] if len(shares) > 1 else 0.0)
         if best < self.fallback_threshold or best - second < self.ambiguity_threshold:
             return None
         self._force(message, safety, rest[0]["name"], best)

@@ -46,7 +46,11 @@ def test_the_check_says_what_a_language_folder_lacks(tmp_path: Path) -> None:
     lexicon_doc = yaml.safe_load((tmp_path / "sw" / "lexicon.yml").read_text(encoding="utf-8"))
     lexicon_doc["commands"]["msaada!"] = "delete_everything"
     (tmp_path / "sw" / "lexicon.yml").write_text(yaml.safe_dump(lexicon_doc, allow_unicode=True), encoding="utf-8")
+    safety_doc = yaml.safe_load((tmp_path / "sw" / "safety.yml").read_text(encoding="utf-8"))
+    safety_doc["self_harm"] += ["nájikata"]  # "najikata" to the safety net: listed twice
+    (tmp_path / "sw" / "safety.yml").write_text(yaml.safe_dump(safety_doc, allow_unicode=True), encoding="utf-8")
     found = problems(("en", "sw"), tmp_path, catalog().directory)
+    assert any(p.startswith("sw: safety.yml.self_harm: 'nájikata' reads as 'najikata'") for p in found)
     assert any("sw: signals.yml missing" in p for p in found)
     assert "sw: nlu.yml intent greet has 2 examples (at least 25)" in found
     assert any("lexicon command 'msaada!'" in p for p in found)
