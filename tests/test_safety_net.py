@@ -143,3 +143,16 @@ def test_hiding_from_someone_is_danger_of_no_stated_kind_not_an_offer_to_meet() 
     # The danger's kind comes from the words around it: a beating here, not a meeting.
     found = safety_net().check("ma mere me frappe, je me suis cachee sous le lit", "fr")
     assert found.urgent == "danger_now" and list(found.danger_categories) == ["abuse.other"]
+
+
+@pytest.mark.parametrize(("denial", "danger", "language"), [
+    ("its not like im in danger but my pic is on a porn site", "help im in danger", "en"),
+    ("aku gk lagi dalam bahaya kok, cuma mau nanya soal akun palsu", "aku lagi dalam bahaya", "id"),
+    ("hakuna mtu ananilazimisha sasa hivi, nauliza tu kuhusu live", "ananilazimisha sasa hivi", "sw"),
+    ("hindi po ako suicidal, may tanong lang po ako sa report", "suicidal po ako ngayon", "tl"),
+])
+def test_a_denial_before_a_question_is_negated_but_the_plain_words_still_alarm(denial: str, danger: str, language: str) -> None:
+    # Found when the language check read the training examples of "im safe, but ..." questions.
+    said = safety_net().check(denial, language)
+    assert said.urgent is None and said.negated
+    assert safety_net().check(danger, language).urgent is not None
