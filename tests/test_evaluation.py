@@ -106,7 +106,8 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
-# target is 85% (met in English, 276 of 321, Kiswahili, 289 of 337, and Indonesian, 150 of 175).
+# target is 85% (met in English, 277 of 321, and Kiswahili, 289 of 337; since the tenth session's
+# training examples Indonesian, 148 of 175, and Malay, 147 of 175, are below it).
 CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 137, "id": 148, "ms": 147, "pt": 129, "tl": 145, "vi": 160}
 
 
