@@ -176,7 +176,13 @@ def test_postgres_down_three_seconds(tmp_path: Path, module_postgres_url: str) -
         assert replies and "safe" in replies[-1]["text"].lower()
         eng = create_engine(module_postgres_url, future=True)
         with eng.connect() as conn:
-            row = wait_until(lambda: contact_of(conn, pseudonymise("rest", sender)), timeout=60)
+            # The greeting's record exists from the start; the urgent turn's update follows it
+            # through the contact writer, so wait for the update, not just for a row.
+            def urgent_record() -> dict | None:
+                row = contact_of(conn, pseudonymise("rest", sender))
+                return row if row and row["highest_risk"] == "urgent" else None
+
+            row = wait_until(urgent_record, timeout=60)
         eng.dispose()
         assert row["highest_risk"] == "urgent"
         assert_no_leaks(server, [URGENT], [sender])
