@@ -82,13 +82,16 @@ FLOORS = {  # language: (urgent route at least, missed at most, false urgent at 
     # a place and a plan, danger now), judged on a sixth development batch written blind: urgent
     # route 569 -> 576, missed 13 -> 12, false urgent 57 -> 64. Floors tightened to the new figures
     # (two of margin, never looser), except Kiswahili false urgent 9 -> 13: its floor 10 -> 15.
+    # 2026-12-07 (eleventh session): training examples of topics told as events in the six newer
+    # languages, judged on an eighth development batch written blind: urgent totals unchanged
+    # (576 routed, 12 missed, 64 false urgent), categories 1,440 -> 1,446. Portuguese route 56.
     "en": (106, 2, 12, 45),
     "sw": (111, 5, 15, 37),
     # The six machine-drafted languages.
     "fr": (55, 4, 7, 33),
     "id": (58, 3, 4, 29),
     "ms": (57, 2, 11, 30),
-    "pt": (55, 2, 6, 32),
+    "pt": (56, 2, 6, 32),
     "tl": (58, 2, 9, 31),
     # Vietnamese false urgent 6 -> 9 with accent folding (chosen on cross-validation, where
     # Vietnamese intent macro F1 rose 0.797 -> 0.843): the one floor loosened then, 8 -> 11; 10 now.
@@ -106,9 +109,10 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
-# target is 85% (met in English, 277 of 321, and Kiswahili, 289 of 337; since the tenth session's
-# training examples Indonesian, 148 of 175, and Malay, 147 of 175, are below it).
-CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 137, "id": 148, "ms": 147, "pt": 129, "tl": 145, "vi": 160}
+# target is 85% (met in English, 277 of 321, Kiswahili, 290 of 337, and, since the eleventh
+# session's training examples, French, 141 of 165, and Indonesian, 150 of 175; not in Malay,
+# Vietnamese, Filipino or Portuguese).
+CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 139, "id": 148, "ms": 147, "pt": 129, "tl": 146, "vi": 160}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:
