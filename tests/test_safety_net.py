@@ -139,6 +139,14 @@ def test_one_step_from_a_height_is_risk_but_one_step_at_a_time_is_not() -> None:
     assert not safety_net().check("tapos na problema ko sa math, salamat", "tl").lone_signal
 
 
+def test_rather_disappear_asks_alone_and_is_urgent_with_a_time() -> None:
+    # "I'd rather disappear" after a blackmailer's deadline: an intent signal, not a wish for a file to go.
+    assert safety_net().check("thà em biến mất còn hơn", "vi").lone_signal
+    assert safety_net().check("tha e bien mat cho r, toi nay e di day", "vi").urgent == "suicidal"
+    assert safety_net().check("he posts it at 9 so id rather disappear before then").lone_signal
+    assert not safety_net().check("i want that video to disappear").lone_signal
+
+
 def test_hiding_from_someone_is_danger_of_no_stated_kind_not_an_offer_to_meet() -> None:
     # The danger's kind comes from the words around it: a beating here, not a meeting.
     found = safety_net().check("ma mere me frappe, je me suis cachee sous le lit", "fr")
