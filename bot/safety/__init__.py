@@ -27,11 +27,16 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _NON_WORD = re.compile(r"[^\w*]+|_")
 _REPEATS = re.compile(r"(\w)\1+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+# A time of day as children type it ("9", "9pm", "21h", "9h30"): the token class CLOCK in phrases
+# ("before *clock", "trước *clock") matches any of them, so a deadline needs no list of hours.
+CLOCK = "*clock"
+_CLOCK_TIME = re.compile(r"\d{1,2}(?:h\d{1,2}|h|hrs?|pm|am)?")
+_EDGE_PUNCTUATION = ".,!?;:()[]\"'"
 
 
 def _deleet(token: str) -> str:
-    """Map leetspeak inside words ("k1ll", "$uicide") but leave plain numbers ("14") alone."""
-    if token.isdigit() or not _HAS_LETTER.search(token):
+    """Map leetspeak inside words ("k1ll", "$uicide") but leave numbers ("14") and times ("10pm") alone."""
+    if token.isdigit() or not _HAS_LETTER.search(token) or _CLOCK_TIME.fullmatch(token.strip(_EDGE_PUNCTUATION)):
         return token
     return token.translate(_LEET)
 
@@ -42,7 +47,7 @@ def tokens(text: str, spelling: dict[str, str] | None = None) -> list[str]:
     NFKC, lowercase, zero-width characters out, accents dropped (children type "não" and
     "nao", "chết" and "chet": one phrase matches both), leetspeak in words mapped, punctuation
     to spaces, runs of one letter squashed ("kiiiill" and "kill" both become "kil"), then
-    token-level spelling fixes.
+    token-level spelling fixes, where one token may stand for several ("nlng" -> "na lang").
     """
     text = fold_accents(unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower())
     raw = [_deleet(t) for t in re.split(r"\s+", text) if t]
@@ -50,9 +55,10 @@ def tokens(text: str, spelling: dict[str, str] | None = None) -> list[str]:
     for chunk in raw:
         for token in _NON_WORD.sub(" ", chunk).split():
             token = _REPEATS.sub(r"\1", token)
-            if spelling:
-                token = spelling.get(token, token)
-            out.append(token)
+            if spelling and token in spelling:
+                out.extend(spelling[token].split())  # a contraction may stand for two words ("nlng": "na lang")
+            else:
+                out.append(token)
     return out
 
 
@@ -60,7 +66,7 @@ _LABELS = ""  # trie key for the labels of phrases that end at a node (no token 
 
 
 class PhraseSet:
-    """Token-sequence patterns grouped by label; `*` matches any one token.
+    """Token-sequence patterns grouped by label; `*` matches any one token, `*clock` a time of day.
 
     Patterns are kept in a trie of tokens, so a scan walks from each token of the message only as
     far as some phrase still fits: the cost does not grow with the number of phrases.
@@ -93,13 +99,14 @@ class PhraseSet:
     def spans(self, toks: list[str]) -> list[tuple[int, int, str]]:
         """(start, end, label) of every match, in the order they start in the message (shorter first)."""
         found: list[tuple[int, int, str]] = []
+        keys = [(token, "*", CLOCK) if _CLOCK_TIME.fullmatch(token) else (token, "*") for token in toks]
         for start in range(len(toks)):
             frontier = [self.root]
             end = start
             while frontier and end < len(toks):
-                token, reached = toks[end], []
+                reached = []
                 for node in frontier:
-                    for key in (token, "*"):
+                    for key in keys[end]:
                         child = node.get(key)
                         if child is not None:
                             reached.append(child)
