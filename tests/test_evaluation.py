@@ -86,6 +86,9 @@ FLOORS = {  # language: (urgent route at least, missed at most, false urgent at 
     # languages, judged on an eighth development batch written blind: urgent totals unchanged
     # (576 routed, 12 missed, 64 false urgent), categories 1,440 -> 1,446. Tightened: Portuguese
     # urgent route 55 -> 56 (and, below, French and Filipino categories).
+    # 2026-12-07 (twelfth session): contractions that stand for two words ("nlng"), a deadline at a
+    # clock time ("bago mag 9") and what was done before naming a danger now, judged on a ninth
+    # blind batch: urgent totals unchanged; categories 1,446 -> 1,450 (Filipino floor below).
     "en": (106, 2, 12, 45),
     "sw": (111, 5, 15, 37),
     # The six machine-drafted languages.
@@ -111,9 +114,9 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
 # target is 85% (met in English, 277 of 321, Kiswahili, 290 of 337, and, since the eleventh
-# session's training examples, French, 141 of 165, and Indonesian, 150 of 175; not in Malay,
-# Vietnamese, Filipino or Portuguese).
-CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 139, "id": 148, "ms": 147, "pt": 129, "tl": 146, "vi": 160}
+# session's training examples, French, 141 of 165, and Indonesian, 150 of 175, and, since the
+# twelfth session's phrase forms, Filipino, 151 of 176; not in Malay, Vietnamese or Portuguese).
+CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 139, "id": 148, "ms": 147, "pt": 129, "tl": 149, "vi": 160}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:

@@ -164,3 +164,34 @@ def test_a_denial_before_a_question_is_negated_but_the_plain_words_still_alarm(d
     said = safety_net().check(denial, language)
     assert said.urgent is None and said.negated
     assert safety_net().check(danger, language).urgent is not None
+
+
+def test_a_contraction_stands_for_the_words_it_shortens() -> None:
+    spelling = safety_net().spelling
+    assert tokens("sige mamatay nlng ako", spelling) == tokens("sige mamatay na lang ako", spelling)
+    assert safety_net().check("pagod na ko, mamatay nalang ako", "tl").urgent == "suicidal"
+
+
+@pytest.mark.parametrize(("message", "language"), [
+    ("he said 10pm or he posts it. id rather disappear before 10pm", "en"),
+    ("nó bảo gửi trước 21h. thà em biến mất trước 21h còn hơn", "vi"),
+    ("ipopost daw nya pag d aq nagsend. mawala nalang ako bago mag 11pm", "tl"),
+])
+def test_a_wish_to_disappear_before_a_clock_time_is_urgent(message: str, language: str) -> None:
+    assert safety_net().check(message, language).urgent == "suicidal"
+
+
+@pytest.mark.parametrize("message", [
+    "i need to finish this essay before 10pm, im so done", "bago mag 9 tapos na assignment ko",
+    "le match commence avant 21h", "sebelum jam 9 aku harus pulang",
+])
+def test_a_clock_time_alone_or_beside_everyday_words_raises_nothing(message: str) -> None:
+    found = safety_net().check(message)
+    assert found.urgent is None and not found.lone_signal
+    assert "10pm" in tokens("before 10pm")  # a time is not leetspeak ("10pm" is not "iopm")
+
+
+def test_what_was_done_before_names_the_danger_now() -> None:
+    # "He touched me yesterday" beside a danger now: sexual abuse, not violence of no stated kind.
+    assert "abuse.sexual_offline" in safety_net().check("ele ja me tocou ontem e agora quer q eu tire a roupa", "pt").danger_context
+    assert not safety_net().check("o meu pai ta a bater na porta e diz q me mata", "pt").danger_context
