@@ -89,10 +89,13 @@ FLOORS = {  # language: (urgent route at least, missed at most, false urgent at 
     # 2026-12-07 (twelfth session): contractions that stand for two words ("nlng"), a deadline at a
     # clock time ("bago mag 9") and what was done before naming a danger now, judged on a ninth
     # blind batch: urgent totals unchanged; categories 1,446 -> 1,450 (Filipino floor below).
+    # Then a checklist of crisis expressions (a friend in crisis, plans made, a method in hand, not
+    # lasting the night, confinement) in every language, judged on a tenth blind batch: French
+    # urgent route 57 -> 58, categories 1,450 -> 1,453 (French and Kiswahili floors below).
     "en": (106, 2, 12, 45),
     "sw": (111, 5, 15, 37),
     # The six machine-drafted languages.
-    "fr": (55, 4, 7, 33),
+    "fr": (56, 4, 7, 33),
     "id": (58, 3, 4, 29),
     "ms": (57, 2, 11, 30),
     "pt": (56, 2, 6, 32),
@@ -113,10 +116,10 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
-# target is 85% (met in English, 277 of 321, Kiswahili, 290 of 337, and, since the eleventh
-# session's training examples, French, 141 of 165, and Indonesian, 150 of 175, and, since the
+# target is 85% (met in English, 277 of 321, Kiswahili, 292 of 337, and, since the eleventh
+# session's training examples, French, 142 of 165, and Indonesian, 150 of 175, and, since the
 # twelfth session's phrase forms, Filipino, 151 of 176; not in Malay, Vietnamese or Portuguese).
-CATEGORY_FLOORS = {"en": 275, "sw": 288, "fr": 139, "id": 148, "ms": 147, "pt": 129, "tl": 149, "vi": 160}
+CATEGORY_FLOORS = {"en": 275, "sw": 290, "fr": 140, "id": 148, "ms": 147, "pt": 129, "tl": 149, "vi": 160}
 
 
 def test_categories_found_do_not_get_worse(figures: dict) -> None:

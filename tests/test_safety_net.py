@@ -134,7 +134,9 @@ def test_gaming_words_for_dying_are_a_goodbye() -> None:
 
 def test_one_step_from_a_height_is_risk_but_one_step_at_a_time_is_not() -> None:
     assert safety_net().check("mở cửa sổ tầng 9 r, chỉ cần bước 1 bước thôi", "vi").urgent == "suicidal"
-    assert safety_net().check("im on the roof, one step and its over").lone_signal
+    # On the roof (a method since the twelfth session's checklist) and one step from the end: urgent.
+    assert safety_net().check("im on the roof, one step and its over").urgent == "suicidal"
+    assert safety_net().check("one step and its over").lone_signal
     assert not safety_net().check("one step at a time, im fixing my grades").lone_signal
     assert not safety_net().check("tapos na problema ko sa math, salamat", "tl").lone_signal
 
@@ -195,3 +197,29 @@ def test_what_was_done_before_names_the_danger_now() -> None:
     # "He touched me yesterday" beside a danger now: sexual abuse, not violence of no stated kind.
     assert "abuse.sexual_offline" in safety_net().check("ele ja me tocou ontem e agora quer q eu tire a roupa", "pt").danger_context
     assert not safety_net().check("o meu pai ta a bater na porta e diz q me mata", "pt").danger_context
+
+
+@pytest.mark.parametrize(("message", "language", "urgent"), [
+    ("my best friend says she will kill herself tonight, he shared her pics", "en", "suicidal"),
+    ("ma copine dit qu elle va se tuer ce soir, il a partagé ses photos", "fr", "suicidal"),
+    ("a minha amiga disse que se vai matar hoje por causa das fotos", "pt", "suicidal"),
+    ("rafiki yangu anasema atajinyonga leo usiku kwa sababu ya picha zake", "sw", "suicidal"),
+    ("i wont make it through the night, i wrote a letter to my mum", "en", "suicidal"),
+    ("j ai planifié ma fin pour vendredi", "fr", "suicidal"),
+    ("kinulong ako ni tito sa kwarto, di ako makalabas", "tl", "danger_now"),
+])
+def test_a_friend_in_crisis_a_plan_made_and_a_locked_door_are_urgent(message: str, language: str, urgent: str) -> None:
+    # The checklist of crisis expressions (third person, preparations, not lasting the night, confinement).
+    assert safety_net().check(message, language).urgent == urgent
+
+
+@pytest.mark.parametrize(("message", "language"), [
+    ("honestly better dead than everyone seeing that video", "en"),
+    ("bora kufa kuliko picha zangu zionekane shule", "sw"),
+    ("mending aku ngilang aja daripada fotoku kesebar", "id"),
+    ("em chuẩn bị dây rồi", "vi"),
+])
+def test_rather_dead_or_a_rope_made_ready_asks_alone(message: str, language: str) -> None:
+    # Also everyday exaggeration ("better dead than wear this"): the child is asked, with the emergency number.
+    found = safety_net().check(message, language)
+    assert found.urgent is None and found.lone_signal
