@@ -32,6 +32,7 @@ def test_normalisation() -> None:
     assert tokens("I WANT TO K1LLLL my$elf!!!") == tokens("i want to kill myself")
     assert tokens("kil\u200bl me") == tokens("kill me")
     assert tokens("im 14") == ["im", "14"]  # plain numbers are not leetspeak
+    assert tokens("before 10pm") == ["before", "10pm"]  # nor are times ("10pm" is not "iopm")
 
 
 @pytest.mark.parametrize(("message", "kind"), sorted(URGENT.items()))
@@ -190,7 +191,6 @@ def test_a_wish_to_disappear_before_a_clock_time_is_urgent(message: str, languag
 def test_a_clock_time_alone_or_beside_everyday_words_raises_nothing(message: str) -> None:
     found = safety_net().check(message)
     assert found.urgent is None and not found.lone_signal
-    assert "10pm" in tokens("before 10pm")  # a time is not leetspeak ("10pm" is not "iopm")
 
 
 def test_what_was_done_before_names_the_danger_now() -> None:
