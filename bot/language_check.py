@@ -25,6 +25,8 @@ LEXICON_EXTRAS = {"commands": "typed commands -> help | choose_language | help_n
 CRISIS_INTENTS = frozenset({"urgent_risk", "danger_now", "self_harm", "help_now"})
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 # Sections of safety.yml every language must fill (lists or mappings, not empty).
+# Everyday idioms, negations, and statements that the danger has passed (bot/safety).
+NOT_URGENT_KINDS = ("idiom", "negated", "safe_now")
 SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "first_person", "self_harm",
                    "categories", "attributes", "platforms", "joking", "danger_context")
 
@@ -134,6 +136,9 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         own = safety.get("first_person_own_language", [])
         if not isinstance(own, list) or not all(isinstance(w, str) and w.strip() for w in own):
             found.append(f"{lang}: safety.yml first_person_own_language must be a list of words")
+        not_urgent = safety.get("not_urgent") or {}
+        found += [f"{lang}: safety.yml not_urgent.{kind} missing or empty" for kind in NOT_URGENT_KINDS
+                  if not not_urgent.get(kind)]
         joking = safety.get("joking") or {}
         found += [f"{lang}: safety.yml joking.{kind} missing or empty" for kind in ("laughter", "earnest")
                   if not joking.get(kind)]

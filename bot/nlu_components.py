@@ -88,6 +88,9 @@ class SafetyNet(GraphComponent):
         # Laughter ("nimekufa 🤣🤣") makes the model's crisis reading, with no phrase behind it, a
         # question to the child (with the emergency number) instead of the urgent route.
         joking = findings.joking and not (findings.urgent or findings.self_harm)
+        # "yesterday he followed me home ... im home safe now": the danger told of has passed, so the
+        # model's crisis reading alone asks the child (the emergency number is in the question).
+        downplayed = joking or (findings.safe_now and not findings.self_harm)
         shares = {r["name"]: r.get("confidence", 0.0) for r in message.get(INTENT_RANKING_KEY) or []
                   if r.get("name") in URGENT_INTENTS}
         score = sum(shares.values())
@@ -95,20 +98,21 @@ class SafetyNet(GraphComponent):
         scored = bool(likeliest) and not blocked and model_intent not in KEEP_INTENTS  # the score may speak
         if forced and forced != model_intent and not (forced == "self_harm" and model_intent in URGENT_INTENTS):
             self._force(message, safety, forced)
-        elif model_intent in URGENT_INTENTS and not findings.urgent and (blocked or joking):
+        elif model_intent in URGENT_INTENTS and not findings.urgent and (blocked or downplayed):
             # "my mum will kill me", "im not suicidal": the words, not a crisis. The next intent speaks.
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in CRISIS_INTENTS]
             if ranking:
                 self._force(message, safety, ranking[0]["name"], ranking[0].get("confidence", 0.0))
             if not blocked:
                 safety["possible_urgent"] = URGENT_KIND[model_intent]
-                safety["laughed_off"] = True  # an answer to a risk question still reads it as risk (actions/dialogue.py)
-        elif scored and score >= self.route_score and not joking:
+                if joking:  # an answer to a risk question still reads it as risk (actions/dialogue.py)
+                    safety["laughed_off"] = True
+        elif scored and score >= self.route_score and not downplayed:
             self._force(message, safety, likeliest, score)
         else:
             if scored and score >= self.check_score:
                 safety["possible_urgent"] = URGENT_KIND[likeliest]
-                if score >= self.route_score:  # only the laughter kept it off the urgent route
+                if score >= self.route_score and joking:  # only the laughter kept it off the urgent route
                     safety["laughed_off"] = True
             elif findings.lone_signal and model_intent not in KEEP_INTENTS:  # "i got the pills": ask
                 safety["possible_urgent"] = "suicidal"

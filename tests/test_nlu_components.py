@@ -158,6 +158,29 @@ def test_laughter_never_outweighs_a_phrase_or_a_serious_word(text: str) -> None:
     assert t.risk == "urgent"
 
 
+@pytest.mark.parametrize("text", [
+    "yesterday a man followed me home from the bus stop. made it home safe but im shaking",
+    "jana jamaa alinifuata hadi nyumbani, nimefika nyumbani salama ila naogopa",
+])
+def test_a_danger_that_has_passed_turns_the_models_crisis_reading_into_a_question(text: str) -> None:
+    """The child says the danger has passed: the model's crisis reading alone asks (the emergency
+    number is in the question) instead of routing, and is not counted as laughed off."""
+    for ranking in ([("danger_now", 0.60), ("abuse_offline", 0.25)], [("abuse_offline", 0.55), ("danger_now", 0.40)]):
+        result = parsed(text, ranking)
+        t = triage(result)
+        assert result["safety"]["safe_now"] and not result["safety"].get("laughed_off")
+        assert t.risk != "urgent" and t.possible_urgent == "danger_now"
+
+
+@pytest.mark.parametrize("text", [
+    "made it home safe but hes outside my gate now banging on the door",  # a danger phrase stands
+    "got home safe. tonight i will kill myself",  # so does a suicide phrase
+])
+def test_a_danger_that_has_passed_never_outweighs_a_phrase(text: str) -> None:
+    result = parsed(text, [("danger_now", 0.60), ("urgent_risk", 0.30)])
+    assert triage(result).risk == "urgent" and not result["safety"]["safe_now"]
+
+
 @pytest.mark.parametrize(("text", "category"), [
     ("ổng vừa cho e uống gì đó, giờ ổng bảo nằm xuống đi", "abuse.sexual_offline"),  # the model's danger now
     ("il m'a coincee dans l'escalier, sa main sous mon t-shirt", "abuse.sexual_offline"),

@@ -141,6 +141,7 @@ class SafetyFindings:
     lone_signal: bool = False  # one strong risk signal alone (a method, an intent, a goodbye): ask, don't route
     danger_context: tuple[str, ...] = ()  # what words around a danger now say it is ("his hand under my shirt")
     joking: bool = False  # laughter ("🤣", "wkwk", "mdr") and no "seriously": the model's guess alone asks, not routes
+    safe_now: bool = False  # "made it home safe", "hes gone now": the danger told of has passed; the model's guess alone asks
 
     def as_dict(self) -> dict:
         return {
@@ -157,6 +158,7 @@ class SafetyFindings:
             "lone_signal": self.lone_signal,
             "danger_context": list(self.danger_context),
             "joking": self.joking,
+            "safe_now": self.safe_now,
         }
 
 
@@ -165,6 +167,8 @@ UrgentKind = Literal["suicidal", "danger_now"]
 # message are urgent, at least one of them strong (a time alone with a goodbye-like word is not).
 SIGNAL_KINDS = ("method", "intent", "imminence", "finality")
 STRONG_SIGNALS = frozenset({"method", "intent", "finality"})
+# The not_urgent kind that says the danger has passed: it softens the model's guess, never a phrase.
+SAFE_NOW = "safe_now"
 # danger_now phrases listed without a category are recorded as this one.
 DEFAULT_DANGER_CATEGORY = "abuse.other"
 # A negation word up to this many tokens before an urgent phrase negates it ("im not suicidal").
@@ -283,10 +287,13 @@ class SafetyNet:
             return []
         return [(start, end, "suicidal") for start, end, _ in signals]
 
-    def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool, bool]:
-        """Urgent labels that stand, whether any were negated or part of an idiom, and whether a
-        strong risk signal stands (one alone is not urgent: the child is asked)."""
-        exceptions = self.not_urgent.spans(toks)
+    def _urgent(self, toks: list[str]) -> tuple[list[str], bool, bool, bool, bool]:
+        """Urgent labels that stand, whether any were negated or part of an idiom, whether a strong
+        risk signal stands (one alone is not urgent: the child is asked), and whether the child says
+        the danger has passed. That statement overlaps no phrase: "im home safe now" keeps the "now"
+        of "tonight is the night, im ok now" as a signal, and "but hes outside" stays a danger."""
+        all_exceptions = self.not_urgent.spans(toks)
+        exceptions = [span for span in all_exceptions if span[2] != SAFE_NOW]
         signals = self._signals(toks, exceptions)
         kept: list[str] = []
         negated = idiom = False
@@ -302,13 +309,14 @@ class SafetyNet:
         # An idiom or a negation anywhere also overrules the model's urgent guess, which has no span
         # to overlap ("mama ataniua nikifeli", "im not in danger, he's blocked"): see nlu_components.
         kinds = {kind for _, _, kind in exceptions}
-        return kept, negated or "negated" in kinds, idiom or "idiom" in kinds, strong
+        safe_now = any(kind == SAFE_NOW for _, _, kind in all_exceptions)
+        return kept, negated or "negated" in kinds, idiom or "idiom" in kinds, strong, safe_now
 
     def check(self, text: str, language: str | None = None) -> SafetyFindings:
         """What the phrase lists find in `text`; `language`, when known, adds its own first-person words."""
         toks = tokens(text, self.spelling)
         own_words = self.first_person_own.get(language or "", set())
-        urgent_labels, negated, idiom, strong_signal = self._urgent(toks)
+        urgent_labels, negated, idiom, strong_signal, safe_now = self._urgent(toks)
         danger = tuple(dict.fromkeys(label.split(":", 1)[1] for label in urgent_labels if label.startswith("danger_now:")))
         urgent: UrgentKind | None = "suicidal" if "suicidal" in urgent_labels else ("danger_now" if danger else None)
         attributes: dict[str, str] = {}
@@ -339,6 +347,7 @@ class SafetyNet:
             lone_signal=strong_signal and not urgent and not negated and not idiom,
             danger_context=tuple(sorted(self.danger_context.labels_in(toks))),
             joking=self._joking(text, toks),
+            safe_now=safe_now and not urgent,
         )
 
     def _joking(self, text: str, toks: list[str]) -> bool:
