@@ -116,7 +116,7 @@ def test_urgent_recall_and_false_urgent_do_not_get_worse(figures: dict) -> None:
 
 
 # Messages whose categories were found (at least one expected code), two messages of margin; the
-# target is 85% (met in English, 277 of 321, Kiswahili, 292 of 337, and, since the eleventh
+# target is 85% (met in English, 277 of 321, Kiswahili, 293 of 337, and, since the eleventh
 # session's training examples, French, 142 of 165, and Indonesian, 150 of 175, and, since the
 # twelfth session's phrase forms, Filipino, 151 of 176; not in Malay, Vietnamese or Portuguese).
 CATEGORY_FLOORS = {"en": 275, "sw": 291, "fr": 140, "id": 148, "ms": 147, "pt": 129, "tl": 149, "vi": 160}

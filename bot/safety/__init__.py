@@ -141,7 +141,7 @@ class SafetyFindings:
     lone_signal: bool = False  # one strong risk signal alone (a method, an intent, a goodbye): ask, don't route
     danger_context: tuple[str, ...] = ()  # what words around a danger now say it is ("his hand under my shirt")
     joking: bool = False  # laughter ("🤣", "wkwk", "mdr") and no "seriously": the model's guess alone asks, not routes
-    safe_now: bool = False  # "made it home safe", "hes gone now": the danger told of has passed; the model's guess alone asks
+    safe_now: bool = False  # "made it home safe", "nimefika nyumbani salama": the danger has passed; the model's guess alone asks
 
     def as_dict(self) -> dict:
         return {
