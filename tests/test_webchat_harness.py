@@ -66,7 +66,7 @@ def test_an_urgent_message_gets_the_numbers_without_waiting_for_a_slow_turn(harn
         child = Child(harness.url)
         try:
             await child.connect()
-            await child.say("echo")  # the phrase lists are compiled on first use (the real server does it at start)
+            await child.say("echo")  # a first turn's one-off costs are not part of the timings below
             urgent = "slow i want to kill myself tonight"
             texts, arrived = await timed_say(child, urgent)
             assert texts == [failsafe_reply(urgent, "en")["text"], "ok"], texts

@@ -29,6 +29,14 @@ URGENT_PAYLOADS = frozenset(BUTTON_PAYLOADS[key] for key in ("feel_unsafe", "not
 URGENT_REPLY_WAIT = 3.0  # a turn's p99 is under 0.2 s at 20 concurrent conversations (README, bench)
 
 
+def prepare() -> None:
+    """Build the phrase lists and the text catalogue when a channel starts. Built on first use they
+    hold the event loop for several seconds (15 s on a slow machine): long enough for the web chat
+    to drop every socket (PING_INTERVAL + PING_TIMEOUT) while a child waits for the numbers."""
+    safety_net()
+    catalog()
+
+
 def failsafe_key(text: object) -> str:
     """Which text to send: "urgent", "danger_now" or "failed"."""
     if not isinstance(text, str):

@@ -22,7 +22,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.failsafe import URGENT_REPLY_WAIT, answered_in_time, failsafe_key, failsafe_reply, let_finish
+from bot.channels.failsafe import URGENT_REPLY_WAIT, answered_in_time, failsafe_key, failsafe_reply, let_finish, prepare
 from bot.channels.inbound import MEDIA_PAYLOAD, inbound_metadata, inbound_text
 from bot.pseudonym import pseudonymise
 from bot.ratelimit import MessageLimits
@@ -59,6 +59,7 @@ class RestChannel(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("rest_webhook", __name__)
+        prepare()  # the failsafe is ready before the first message, not built in the event loop
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> response.HTTPResponse:

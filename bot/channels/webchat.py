@@ -51,7 +51,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.channels import webchat_live
-from bot.channels.failsafe import URGENT_REPLY_WAIT, answered_in_time, failsafe_key, failsafe_reply
+from bot.channels.failsafe import URGENT_REPLY_WAIT, answered_in_time, failsafe_key, failsafe_reply, prepare
 from bot.channels.inbound import MEDIA_PAYLOAD, QUICK_EXIT_PAYLOAD, inbound_metadata, inbound_text
 from bot.channels.webchat_sessions import (
     Sessions,
@@ -203,6 +203,7 @@ class WebChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         extra_origins = allowed_origins(os.environ.get(ORIGINS_ENV))
+        prepare()  # the failsafe is ready before the first message, not built in the event loop
 
         def check_origin(origin: str | None, environ: dict[str, Any] | None = None) -> bool:
             return origin_allowed(origin, (environ or {}).get("HTTP_HOST"), extra_origins)

@@ -20,6 +20,7 @@ from typing import Any
 import socketio
 import websockets
 
+from bot.channels.failsafe import prepare
 from bot.pseudonym import pseudonymise
 from tests.conftest import ROOT, TEST_KEY, free_port
 
@@ -176,6 +177,7 @@ class Harness:
             [sys.executable, str(script), str(self.port)], cwd=ROOT, env=env,
             stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )
+        prepare()  # the tests' own failsafe_reply calls must not hold a client's event loop past its pings
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.logs()[-3000:]

@@ -22,7 +22,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
-from bot.channels.failsafe import URGENT_REPLY_WAIT
+from bot.channels.failsafe import URGENT_REPLY_WAIT, prepare
 from bot.handoff.relay import relay
 from bot.settings import TelegramSettings
 
@@ -48,6 +48,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("telegram_webhook", __name__)
+        prepare()  # the failsafe is ready before the first message, not built in the event loop
         secret = (self.settings.webhook_secret or "").encode()
 
         @bp.listener("after_server_start")
