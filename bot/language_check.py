@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.languages import COMMAND_TARGETS, FILES, REVIEW_STATUSES, read
+from bot.lexicon import Lexicon
 from bot.safety import PHRASE_FILES, SafetyNet, tokens
 from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES
 
@@ -108,6 +109,16 @@ def folded_twin_problems(net: SafetyNet, languages: tuple[str, ...], root: Path)
     return found
 
 
+def answer_problems(languages: tuple[str, ...], root: Path) -> list[str]:
+    """Listed "no" answers that would not be read as a no to "are you thinking of suicide?": a
+    phrase inside one (a hedge, a thought) must not turn a child's no into the urgent route."""
+    languages = tuple(lang for lang in languages if (root / lang / "lexicon.yml").is_file())
+    lexicon = Lexicon(root, languages)
+    return [f"{lang}: lexicon.yml answers.no {phrase!r} is read as {reading!r}, not as a no"
+            for lang in languages for phrase in ((lexicon.docs[lang] or {}).get("answers") or {}).get("no") or []
+            if (reading := lexicon.read_answer(str(phrase), "yes_is_risk", lang)) != "safe"]
+
+
 def _same_keys(lang: str, what: str, mine: Any, reference: Any) -> list[str]:
     missing = sorted(set(reference or {}) - set(mine or {}))
     return [f"{lang}: {what} lacks {', '.join(map(str, missing))}"] if missing else []
@@ -157,4 +168,5 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         canned = _load(root / lang / "canned.yml")
         found += _same_keys(lang, "canned.yml", canned, reference["canned.yml"])
     net = SafetyNet(root, languages)
-    return found + crisis_phrase_problems(net, languages, root) + folded_twin_problems(net, languages, root)
+    return (found + crisis_phrase_problems(net, languages, root) + folded_twin_problems(net, languages, root)
+            + answer_problems(languages, root))

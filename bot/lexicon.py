@@ -28,7 +28,8 @@ from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
 # scared" denies the thoughts and tells of fear (see `_denied_with_fear`); alone they mean nothing.
 ANSWER_SIGNALS = ("yes", "no", "unsure", "distress", "ok", "unsafe", "thoughts", "just", "fear")
 # A plain answer inside a longer phrase of another kind is that phrase's: "không có" is no, not
-# also yes ("có"); "not ok" is distress, not also ok. Hedges, distress, danger and thoughts stay.
+# also yes ("có"); "not ok" is distress, not also ok. Hedges, distress, danger and thoughts stay,
+# except inside a longer no (`_without_plain_inside`).
 _PLAIN_ANSWERS = frozenset({"yes", "no", "ok"})
 _QUALIFIERS = frozenset({"just", "fear"})  # alone, not an answer: the child's own list has not spoken
 FAQ_TOPICS = ("wait_time", "anyone_there", "confidential", "cost", "hours", "hotline_helpline", "leave_queue")
@@ -241,9 +242,12 @@ class Lexicon:
 
 
 def _without_plain_inside(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The matches, less a yes / no / ok that lies inside a longer match of another kind."""
-    return [(start, end, label) for start, end, label in spans if label not in _PLAIN_ANSWERS or not any(
-        s <= start and end <= e and e - s > end - start and other != label for s, e, other in spans)]
+    """The matches, less a yes / no / ok that lies inside a longer match of another kind, and less
+    anything inside a longer no: a no is listed whole, so "hata kidogo" (not at all) is not also
+    the hedge "kidogo" (a little), nor "chưa bao giờ" (never) the hedge "chưa" (not yet)."""
+    return [(start, end, label) for start, end, label in spans if not any(
+        s <= start and end <= e and e - s > end - start and other != label and (label in _PLAIN_ANSWERS or other == "no")
+        for s, e, other in spans)]
 
 
 def _denied_with_fear(spans: list[tuple[int, int, str]]) -> bool:

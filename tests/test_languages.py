@@ -45,6 +45,7 @@ def test_the_check_says_what_a_language_folder_lacks(tmp_path: Path) -> None:
     (tmp_path / "sw" / "nlu.yml").write_text(yaml.safe_dump(nlu, allow_unicode=True), encoding="utf-8")
     lexicon_doc = yaml.safe_load((tmp_path / "sw" / "lexicon.yml").read_text(encoding="utf-8"))
     lexicon_doc["commands"]["msaada!"] = "delete_everything"
+    lexicon_doc["answers"]["no"] += ["kidogo"]  # also a hedge ("a little"): a no the bot could not read as a no
     (tmp_path / "sw" / "lexicon.yml").write_text(yaml.safe_dump(lexicon_doc, allow_unicode=True), encoding="utf-8")
     safety_doc = yaml.safe_load((tmp_path / "sw" / "safety.yml").read_text(encoding="utf-8"))
     safety_doc["self_harm"] += ["nájikata"]  # "najikata" to the safety net: listed twice
@@ -54,6 +55,7 @@ def test_the_check_says_what_a_language_folder_lacks(tmp_path: Path) -> None:
     assert any("sw: signals.yml missing" in p for p in found)
     assert "sw: nlu.yml intent greet has 2 examples (at least 25)" in found
     assert any("lexicon command 'msaada!'" in p for p in found)
+    assert "sw: lexicon.yml answers.no 'kidogo' is read as 'risk', not as a no" in found
     assert not any(p.startswith("en:") for p in found)
 
 

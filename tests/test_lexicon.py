@@ -121,6 +121,17 @@ def test_a_clear_no_beside_fear_is_a_no(text: str, language: str, reading: str) 
     assert lexicon().read_answer(text, "yes_is_risk", language) == reading
 
 
+@pytest.mark.parametrize(("text", "language", "inner"), [
+    ("hata kidogo", "sw", "kidogo"),  # "not at all": not also the hedge "kidogo" (a little)
+    ("chưa bao giờ", "vi", "chưa"),  # "never": not also the hedge "chưa" (not yet)
+    ("hindi sumagi sa isip ko", "tl", "sumagi sa isip ko"),  # "it never crossed my mind": not the thought inside it
+    ("pas vraiment non", "fr", "pas vraiment"),  # listed as a no by its writer
+])
+def test_a_listed_no_is_read_whole(text: str, language: str, inner: str) -> None:
+    assert lexicon().read_answer(text, "yes_is_risk", language) == "safe"
+    assert lexicon().read_answer(inner, "yes_is_risk", language) == "risk"  # alone, the inner phrase still counts
+
+
 def test_a_bare_answer_is_all_answer_words() -> None:
     assert lexicon().is_bare_answer("no never", "en") and lexicon().is_bare_answer("hong có", "vi")
     assert not lexicon().is_bare_answer("no just want to disappear", "en")  # words the lists do not know
