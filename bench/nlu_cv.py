@@ -18,13 +18,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.languages import nlu_files  # noqa: E402
+from bot.yaml_files import read_yaml  # noqa: E402
 
 
 def languages_of_examples() -> dict[str, str]:
@@ -32,7 +32,7 @@ def languages_of_examples() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in nlu_files():
         lang = path.parent.name
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        for block in read_yaml(path)["nlu"]:
             for line in block.get("examples", "").splitlines():
                 if line.startswith("- "):
                     found[line[2:].strip()] = lang

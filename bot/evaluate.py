@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.settings import PROJECT_ROOT
 from bot.triage import Triage, triage
+from bot.yaml_files import read_yaml
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
 # A separate development set (tests/dev/), written independently too: the one to look at while
@@ -93,10 +92,10 @@ def load_sets(eval_dir: Path = EVAL_DIR) -> dict[str, dict[str, Any]]:
     """{language: {"messages": [...], "cases": [...]}} from the files that exist."""
     sets: dict[str, dict[str, Any]] = {}
     for path in sorted(eval_dir.glob("messages_*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path)
         sets.setdefault(doc["language"], {"messages": [], "cases": []})["messages"] = doc["messages"]
     for path in sorted(eval_dir.glob("dialogues_*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path)
         sets.setdefault(doc["language"], {"messages": [], "cases": []})["cases"] = doc["cases"]
     return sets
 
@@ -204,7 +203,7 @@ async def run_case(agent: Any, executor: Any, rules: dict[str, str], language: s
 def rules_table(path: Path = RULES_FILE) -> dict[str, str]:
     """intent -> action, from the one-step rules (every intent has exactly one next action)."""
     table = {}
-    for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
+    for rule in read_yaml(path)["rules"]:
         steps = rule["steps"]
         if len(steps) == 2 and "intent" in steps[0] and "action" in steps[1]:
             table[steps[0]["intent"]] = steps[1]["action"]

@@ -17,6 +17,7 @@ from bot.languages import COMMAND_TARGETS, FILES, REVIEW_STATUSES, read
 from bot.lexicon import Lexicon
 from bot.safety import PHRASE_FILES, SafetyNet, tokens
 from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, SUPPORTED_LANGUAGES
+from bot.yaml_files import read_yaml
 
 MIN_EXAMPLES = 25  # per intent, per language
 LEXICON_EXTRAS = {"commands": "typed commands -> help | choose_language | help_now",
@@ -33,7 +34,7 @@ SAFETY_SECTIONS = ("urgent", "not_urgent", "negation_words", "info_question", "f
 
 
 def _load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return read_yaml(path) if path.is_file() else None
 
 
 def _examples(doc: Any) -> dict[str, int]:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
-
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
+from bot.yaml_files import read_yaml
 
 # Every file a language folder must have, and what it holds.
 FILES = {
@@ -48,7 +47,7 @@ def path(lang: str, name: str, root: Path = LOCALES_DIR) -> Path:
 
 
 def read(lang: str, root: Path = LOCALES_DIR) -> Language:
-    doc = yaml.safe_load(path(lang, "language.yml", root).read_text(encoding="utf-8")) or {}
+    doc = read_yaml(path(lang, "language.yml", root)) or {}
     review = doc.get("review") or {}
     return Language(code=lang, name=str(doc.get("name") or lang), english_name=str(doc.get("english_name") or lang),
                     cldr=str(doc.get("cldr") or lang), detect=doc.get("detect"),
@@ -90,7 +89,7 @@ def commands() -> dict[str, str]:
     """Typed commands in every language ("/ajuda" -> "/help"), read once from the lexicons."""
     found: dict[str, str] = {}
     for lang in SUPPORTED_LANGUAGES:
-        doc = yaml.safe_load(path(lang, "lexicon.yml").read_text(encoding="utf-8")) or {}
+        doc = read_yaml(path(lang, "lexicon.yml")) or {}
         for word, target in (doc.get("commands") or {}).items():
             if target in COMMAND_TARGETS:
                 found.setdefault(f"/{str(word).lower()}", COMMAND_TARGETS[target])

@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from babel import Locale
 
 from bot.languages import language
 from bot.safety import PhraseSet, safety_net, tokens
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
+from bot.yaml_files import read_yaml
 
 # Signals an answer can carry; `read_answer` turns them into what the answer means.
 # "just" (a minimiser) and "fear" (scared, worried, stressed, ashamed) only qualify a no: "no, just
@@ -87,7 +87,7 @@ class Lexicon:
 
     def __init__(self, root: Path = LOCALES_DIR, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
         self.spelling = safety_net().spelling
-        self.docs = {lang: yaml.safe_load((root / lang / "lexicon.yml").read_text(encoding="utf-8")) for lang in languages}
+        self.docs = {lang: read_yaml(root / lang / "lexicon.yml") for lang in languages}
         self.answers = PhraseSet()
         self.own_answers: dict[str, PhraseSet] = {lang: PhraseSet() for lang in languages}
         # Answers that are words of another kind inside a sentence (Tagalog "oo" = yes squashes to

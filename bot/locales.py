@@ -12,13 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.buttons import BUTTON_PAYLOADS, COUNTRY_PAYLOADS, LANGUAGE_BUTTONS
 from bot.directory_schema import directory_problems
 from bot.languages import country_name, language
 from bot.lexicon import ANSWER_SIGNALS, FAQ_TOPICS
 from bot.settings import DEFAULT_LANGUAGE, LOCALES_DIR, PROJECT_ROOT, SUPPORTED_LANGUAGES, get_settings
+from bot.yaml_files import read_yaml
 
 DIRECTORY_FILE = PROJECT_ROOT / "bot" / "directory.yml"
 AGE_VARIANTS = ("under_13", "13_15", "16_17")
@@ -95,20 +94,20 @@ class Catalog:
     """Structure, texts and signposting for all supported languages."""
 
     def __init__(self, root: Path = LOCALES_DIR, directory_file: Path = DIRECTORY_FILE) -> None:
-        self.flows = _expand_languages(yaml.safe_load((root / "flows.yml").read_text(encoding="utf-8")))
+        self.flows = _expand_languages(read_yaml(root / "flows.yml"))
         self.texts = {
-            lang: _fix_age_keys(yaml.safe_load((root / lang / "messages.yml").read_text(encoding="utf-8")))
+            lang: _fix_age_keys(read_yaml(root / lang / "messages.yml"))
             for lang in SUPPORTED_LANGUAGES
         }
         self.webchat = {
-            lang: yaml.safe_load((root / lang / "webchat.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
+            lang: read_yaml(root / lang / "webchat.yml") for lang in SUPPORTED_LANGUAGES
         }
         self.telegram = {
-            lang: yaml.safe_load((root / lang / "telegram.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
+            lang: read_yaml(root / lang / "telegram.yml") for lang in SUPPORTED_LANGUAGES
         }
-        self.directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))
+        self.directory = read_yaml(directory_file)
         self.lexicons = {
-            lang: yaml.safe_load((root / lang / "lexicon.yml").read_text(encoding="utf-8")) for lang in SUPPORTED_LANGUAGES
+            lang: read_yaml(root / lang / "lexicon.yml") for lang in SUPPORTED_LANGUAGES
         }
         self._signposts: dict[tuple[str, str, bool], dict[str, str]] = {}
 

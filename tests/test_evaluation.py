@@ -10,12 +10,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.evaluate import DEV_DIR, EVAL_DIR, evaluate, load_sets, outcome_matches, table
 from bot.languages import nlu_files
 from bot.safety import safety_net, tokens
 from bot.settings import SUPPORTED_LANGUAGES
+from bot.yaml_files import read_yaml
 
 MIN_MESSAGES = 150  # per language (the languages issue: at least 150 labelled messages each)
 
@@ -50,7 +50,7 @@ def _long_texts(eval_dir: Path, words: int) -> list[tuple[str, str]]:
 def test_labelled_texts_are_not_training_examples(eval_dir: Path, words: int) -> None:
     training = set()
     for path in nlu_files():
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        for block in read_yaml(path)["nlu"]:
             training |= {" ".join(tokens(line[2:])) for line in block.get("examples", "").splitlines() if line.startswith("- ")}
     overlap = [(language, t) for language, t in _long_texts(eval_dir, words) if " ".join(tokens(t)) in training]
     assert overlap == []

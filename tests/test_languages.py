@@ -19,6 +19,7 @@ from bot.lexicon import lexicon
 from bot.locales import catalog
 from bot.safety import tokens
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES, language_folders
+from bot.yaml_files import read_yaml
 
 NEW = ("pt", "id", "ms", "tl", "vi", "fr")
 
@@ -39,15 +40,15 @@ def test_the_check_says_what_a_language_folder_lacks(tmp_path: Path) -> None:
     for lang in ("en", "sw"):
         shutil.copytree(LOCALES_DIR / lang, tmp_path / lang)
     (tmp_path / "sw" / "signals.yml").unlink()
-    nlu = yaml.safe_load((tmp_path / "sw" / "nlu.yml").read_text(encoding="utf-8"))
+    nlu = read_yaml(tmp_path / "sw" / "nlu.yml")
     greet = next(block for block in nlu["nlu"] if block.get("intent") == "greet")
     greet["examples"] = "- habari\n- mambo\n"
     (tmp_path / "sw" / "nlu.yml").write_text(yaml.safe_dump(nlu, allow_unicode=True), encoding="utf-8")
-    lexicon_doc = yaml.safe_load((tmp_path / "sw" / "lexicon.yml").read_text(encoding="utf-8"))
+    lexicon_doc = read_yaml(tmp_path / "sw" / "lexicon.yml")
     lexicon_doc["commands"]["msaada!"] = "delete_everything"
     lexicon_doc["answers"]["no"] += ["kidogo"]  # also a hedge ("a little"): a no the bot could not read as a no
     (tmp_path / "sw" / "lexicon.yml").write_text(yaml.safe_dump(lexicon_doc, allow_unicode=True), encoding="utf-8")
-    safety_doc = yaml.safe_load((tmp_path / "sw" / "safety.yml").read_text(encoding="utf-8"))
+    safety_doc = read_yaml(tmp_path / "sw" / "safety.yml")
     safety_doc["self_harm"] += ["nájikata"]  # "najikata" to the safety net: listed twice
     (tmp_path / "sw" / "safety.yml").write_text(yaml.safe_dump(safety_doc, allow_unicode=True), encoding="utf-8")
     found = problems(("en", "sw"), tmp_path, catalog().directory)
@@ -78,7 +79,7 @@ def test_each_language_by_its_own_name_with_its_countries_first() -> None:
 
 def test_typed_commands_in_every_language() -> None:
     for lang in SUPPORTED_LANGUAGES:
-        doc = yaml.safe_load((LOCALES_DIR / lang / "lexicon.yml").read_text(encoding="utf-8"))
+        doc = read_yaml(LOCALES_DIR / lang / "lexicon.yml")
         for word, target in doc["commands"].items():
             assert inbound_text(f"/{word}") in ("/help", "/choose_language", "/help_now", "/greet"), (lang, word)
             assert inbound_text(f"/{word}").strip("/") == target or word in ("start",), (lang, word, target)
@@ -88,7 +89,7 @@ def test_typed_commands_in_every_language() -> None:
 def test_answers_are_read_in_the_childs_language_first() -> None:
     words = lexicon()
     for lang in SUPPORTED_LANGUAGES:
-        answers = yaml.safe_load((LOCALES_DIR / lang / "lexicon.yml").read_text(encoding="utf-8"))["answers"]
+        answers = read_yaml(LOCALES_DIR / lang / "lexicon.yml")["answers"]
         for phrase in answers["yes"][:5]:
             assert words.read_answer(phrase, "yes_is_risk", lang) in ("risk", "thoughts_safe"), (lang, phrase)
         for phrase in answers["no"][:5]:

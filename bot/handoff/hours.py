@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from bot.yaml_files import read_yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -83,7 +83,7 @@ def parse(document: object) -> Hours:
 
 def load(path: Path) -> Hours:
     try:
-        return parse(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return parse(read_yaml(path))
     except OSError as exc:
         raise HoursError(f"cannot read {path}: {exc.strerror}") from exc
 

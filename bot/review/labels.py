@@ -7,12 +7,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
 
 from bot.handoff.coding import ATTRIBUTES, CATEGORIES, OUTCOMES
 from bot.review.query import AGE_BANDS
 from bot.triage import RISK_ORDER
+from bot.yaml_files import read_yaml
 
 CHI_FILE = Path(__file__).with_name("chi.yml")
 SETTINGS = ("online", "offline", "both", "unknown")
@@ -53,7 +53,7 @@ _SPECIAL = {
 @lru_cache(maxsize=1)
 def chi_categories() -> dict[str, tuple[str, str]]:
     """code -> (CHI main category, subcategory), for every code of the taxonomy."""
-    raw = yaml.safe_load(CHI_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(CHI_FILE)
     missing = set(CATEGORIES) - set(raw)
     if missing:
         raise ValueError(f"{CHI_FILE.name} has no CHI category for {', '.join(sorted(missing))}")

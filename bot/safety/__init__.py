@@ -15,10 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from bot.settings import LOCALES_DIR, SUPPORTED_LANGUAGES
 from bot.text_fold import fold_accents
+from bot.yaml_files import read_yaml
 
 PHRASE_FILES = ("safety.yml", "signals.yml")  # in each language's folder, locales/<lang>/
 
@@ -207,7 +206,7 @@ class SafetyNet:
     def __init__(self, root: Path = LOCALES_DIR, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
         self.spelling: dict[str, str] = {}
         files = [root / lang / name for lang in languages for name in PHRASE_FILES if (root / lang / name).is_file()]
-        docs = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in files]
+        docs = [read_yaml(f) for f in files]
         for doc in docs:
             for wrong, right in (doc.get("spelling") or {}).items():
                 self.spelling[_squash(str(wrong))] = _squash(str(right))
