@@ -110,11 +110,11 @@ def folded_twin_problems(net: SafetyNet, languages: tuple[str, ...], root: Path)
     return found
 
 
-def answer_problems(languages: tuple[str, ...], root: Path) -> list[str]:
+def answer_problems(net: SafetyNet, languages: tuple[str, ...], root: Path) -> list[str]:
     """Listed "no" answers that would not be read as a no to "are you thinking of suicide?": a
     phrase inside one (a hedge, a thought) must not turn a child's no into the urgent route."""
     languages = tuple(lang for lang in languages if (root / lang / "lexicon.yml").is_file())
-    lexicon = Lexicon(root, languages)
+    lexicon = Lexicon(root, languages, net.spelling)
     return [f"{lang}: lexicon.yml answers.no {phrase!r} is read as {reading!r}, not as a no"
             for lang in languages for phrase in ((lexicon.docs[lang] or {}).get("answers") or {}).get("no") or []
             if (reading := lexicon.read_answer(str(phrase), "yes_is_risk", lang)) != "safe"]
@@ -170,4 +170,4 @@ def problems(languages: tuple[str, ...] = SUPPORTED_LANGUAGES, root: Path = LOCA
         found += _same_keys(lang, "canned.yml", canned, reference["canned.yml"])
     net = SafetyNet(root, languages)
     return (found + crisis_phrase_problems(net, languages, root) + folded_twin_problems(net, languages, root)
-            + answer_problems(languages, root))
+            + answer_problems(net, languages, root))

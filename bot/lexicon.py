@@ -85,8 +85,9 @@ class Countries:
 class Lexicon:
     """All supported languages' lexicons, merged."""
 
-    def __init__(self, root: Path = LOCALES_DIR, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
-        self.spelling = safety_net().spelling
+    def __init__(self, root: Path = LOCALES_DIR, languages: tuple[str, ...] = SUPPORTED_LANGUAGES,
+                 spelling: dict[str, str] | None = None) -> None:
+        self.spelling = safety_net().spelling if spelling is None else spelling
         self.docs = {lang: read_yaml(root / lang / "lexicon.yml") for lang in languages}
         self.answers = PhraseSet()
         self.own_answers: dict[str, PhraseSet] = {lang: PhraseSet() for lang in languages}

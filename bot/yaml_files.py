@@ -16,10 +16,6 @@ import yaml
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the pure-Python one when libyaml is absent
 
 
-def parse_yaml(text: str) -> Any:
-    """A YAML document (safe: plain data only, no Python objects)."""
-    return yaml.load(text, Loader=_LOADER)
-
-
 def read_yaml(path: Path) -> Any:
-    return parse_yaml(path.read_text(encoding="utf-8"))
+    """A YAML file's document (safe: plain data only, no Python objects)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
